@@ -198,6 +198,12 @@ def _state_scale(
         v_bound = u_bound / max(leak, 1.0 / fixed.DECAY_UNITY)
         if v_seen > 0:
             v_bound = min(v_bound, CAL_MARGIN * v_seen)
+        elif leak == 0.0:
+            ctx.warnings.append(
+                f"{name}: integrator without leak and no calibration data: its voltage bound "
+                f"assumes {fixed.DECAY_UNITY} steps of the largest input, which leaves coarse "
+                "weights; pass --calibrate for a bound from the voltages the model reaches"
+            )
         if v_bound > 0:
             caps["voltage"] = 2.0**LI_BITS / v_bound
     if u_bound > 0:

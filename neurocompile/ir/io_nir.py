@@ -12,6 +12,7 @@ forward Euler, the rule the NIR exporters' own simulators use (snnTorch ``Leaky`
     CubaLIF / CubaLI current:   alpha_syn = 1 - dt/tau_syn, input factor dt w_in / tau_syn
                                 (folded into the rows of the incoming Dense weights and bias)
     IF:                         alpha = 1, gain = dt r
+    I (integrator):             LI with alpha = 1, gain = dt r (our "accumulator" readout)
 
 ``method="exp"`` uses ``alpha = exp(-dt/tau)``, ``gain = (1 - alpha) r``,
 ``bias = (1 - alpha) v_leak`` instead (the exact solution for an input held over one step).
@@ -72,7 +73,7 @@ from .synapse import Dense
 EXT = "neurocompile"
 METHODS = ("euler", "exp")
 NO_SPIKE = 1e30  # threshold of a CubaLI imported as LIF: never reached
-SUPPORTED = "Input, Output, Affine, Linear, LIF, CubaLIF, LI, CubaLI, IF, NIRGraph"
+SUPPORTED = "Input, Output, Affine, Linear, LIF, CubaLIF, LI, CubaLI, IF, I, NIRGraph"
 
 
 # --------------------------------------------------------------------------- discretisation
@@ -156,6 +157,8 @@ def _to_nir_node(name: str, node: Node, dt: float, method: str) -> Any:
             return nir.Linear(weight=w, metadata=meta)
         return nir.Affine(weight=w, bias=node.bias, metadata=meta)
     if isinstance(node, LI):
+        if np.all(node.alpha == 1.0) and (node.bias is None or not np.any(node.bias)):
+            return nir.I(r=node.gain / dt, metadata=meta)  # no leak: NIR's integrator
         return nir.LI(**_lif_like(node, dt, method), metadata=meta)
     if isinstance(node, LIF):
         p = _lif_like(node, dt, method)
@@ -326,6 +329,9 @@ def _population(name: str, node: Any, dt: float, method: str) -> tuple[Node, np.
         else:
             threshold = np.full(n, NO_SPIKE)
         return LIF(size=n, **p, threshold=threshold, alpha_syn=alpha_syn, reset="zero", dt=dt_ms), k
+    if isinstance(node, nir.I):
+        r = _arr(node, "r")
+        return LI(size=r.size, alpha=np.ones_like(r), gain=dt * r, dt=dt_ms), None
     if isinstance(node, nir.IF):
         reset_ok()
         r = _arr(node, "r")

@@ -157,6 +157,28 @@ def test_calibrated_scale_is_tighter_for_li_readout():
     assert q1.nodes["ro"].state_scale >= q0.nodes["ro"].state_scale
 
 
+def test_leakless_integrator_warns_without_calibration_and_is_exact_with_it():
+    from neurocompile.compiler.calibrate import collect_stats
+
+    g = small_graph()
+    g.nodes["ro"] = ir.LI(size=3, alpha=1.0, gain=0.05)  # NIR's integrator ``I``: no leak
+    x = np.random.default_rng(2).uniform(-1, 1, (8, 60, 5))
+    q0, ctx0 = compile_graph(g, "loihi2")
+    assert any("ro: integrator without leak and no calibration" in w for w in ctx0.warnings)
+    q1, ctx1 = compile_graph(g, "loihi2", collect_stats(g, x))
+    assert not any("without leak" in w for w in ctx1.warnings)
+    assert np.all(q1.nodes["ro"].dv == 0)  # the chip voltage does not decay
+    # the bound from 4096 steps of the largest input leaves far coarser weights
+    assert q1.nodes["ro"].state_scale > 100 * q0.nodes["ro"].state_scale
+    # the chip's readout: the float sum of the chip's own hidden spikes, up to weight rounding
+    res = get_backend("loihi-sim").compile(q1).run(x)
+    s = res.spikes["h"].astype(np.float64)
+    assert 0 < s.mean() < 1
+    step = np.concatenate([np.zeros_like(s[:, :1]), s[:, :-1]], 1) @ g.nodes["out.ff"].weight.T
+    expected = (0.05 * step).cumsum(1)
+    assert np.abs(res.outputs - expected).max() < 0.02 * np.abs(expected).max()
+
+
 def test_16_bit_weights_shrink_the_error():
     g = small_graph()
     _q8, c8 = compile_graph(g, "loihi2")

@@ -116,6 +116,23 @@ def test_cuba_li_and_if_hand_run() -> None:
     np.testing.assert_allclose(res.outputs[0, :, 0], [0.0, 0.125, 0.28125, 0.4296875])
 
 
+def test_integrator_i_hand_run_and_export() -> None:
+    # I: v[t] = v[t-1] + dt r i[t], no leak, no threshold. Input 1 every step through w = 1,
+    # dt r = 0.25 and the one-step delay: v = 0, .25, .5, .75, 1, 1.25
+    g = _lif_graph(nir.I(r=np.array([250.0, 250.0, 250.0])), n_in=1)
+    graph = from_nir(g, dt=1e-3)
+    pop = graph.nodes["pop"]
+    assert isinstance(pop, ir.LI) and np.all(pop.alpha == 1.0)
+    np.testing.assert_allclose(pop.gain, 0.25)
+    res = get_backend("torch").compile(graph, dtype="float64").run(np.ones((1, 6, 1)))
+    w = np.arange(3) / 10  # _lif_graph's weights for one input
+    np.testing.assert_allclose(res.outputs[0], np.outer([0, 0.25, 0.5, 0.75, 1.0, 1.25], w))
+    # and written back as NIR's integrator (an LI's tau would be infinite)
+    back = to_nir(graph)
+    assert isinstance(back.nodes["pop"], nir.I)
+    np.testing.assert_allclose(back.nodes["pop"].r, 250.0)
+
+
 def test_structure_mapping_identity_synapses_and_passthrough_readout() -> None:
     n = 2
     g = nir.NIRGraph(
