@@ -29,9 +29,12 @@ The task loss of part p (:func:`part_loss`; ``decode`` and the loss are those of
 ``nn.decode``, applied to the outputs of the part):
 
 * per-step labels (``decode = "per_step"``): the part's labels, ``omega_p = 1``;
-* regression with one target per sequence (Add task, ``decode = "last"``): ``omega_p = p / K``
-  times the MSE at the part's last step (the target is only predictable late in the sequence;
-  the published FPTT code's weighting);
+* regression with one target per sequence (Add task, ``decode = "last"``): ``omega_p`` times
+  the MSE at the part's last step (the target is only predictable late in the sequence).
+  ``omega_p = p / K`` (p = 1..K; ``weighting = "linear"``, the default), or ``p - 1 + 1 / K``
+  (``weighting = "published"``): the published Add-task code writes ``(p+1/PARTS) * loss``
+  with a 0-based p, which Python reads as ``p + 1/PARTS``, up to 9.1 for K = 10, so there the
+  task loss outweighs the regularizer about 10 times more than with ``p / K``;
 * classification with one label per sequence: thesis eq. 4.2,
   ``l_p = beta_p l^CE + (1 - beta_p) l^div`` with ``beta_p = p / K`` and
   ``l^div = -sum_c Q(c) log P_hat(c)``, Q uniform (the published code's oracle distribution
@@ -62,6 +65,7 @@ from ..nn.model import detach_state
 from .loop import StepContext, StepResult, register_method
 
 _EPS = 1e-8
+WEIGHTINGS = ("linear", "published")
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ class FPTTConfig:
     alpha: float = 0.5  # weight of the proximal term (alpha/2) ||W - W_bar||^2
     beta: float = 0.5  # step of the running mean W_bar
     rho: float = 0.0  # weight of the linear term (rho - 1) sum(W * lambda)
+    # omega_p of a sequence-label regression (0-based p): "linear" (p + 1) / K, or "published"
+    # p + 1 / K, what the published Add-task code computes (``(p+1/PARTS) * loss``)
+    weighting: str = "linear"
 
     def __post_init__(self) -> None:
         if int(self.parts) < 1:
@@ -83,6 +90,14 @@ class FPTTConfig:
             raise NeurocompileError(f"fptt alpha = {self.alpha} must be > 0 (beta/alpha is used)")
         if not 0 < self.beta <= 1:
             raise NeurocompileError(f"fptt beta = {self.beta} must be in (0, 1]")
+        if self.weighting not in WEIGHTINGS:
+            raise NeurocompileError(
+                f"fptt weighting = {self.weighting!r} is not one of {WEIGHTINGS}"
+            )
+
+    def omega(self, p: int, n_parts: int) -> float:
+        """Weight of part ``p``'s (0-based) loss for a regression with one target per sequence."""
+        return p + 1.0 / n_parts if self.weighting == "published" else (p + 1) / n_parts
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> FPTTConfig:
@@ -159,6 +174,7 @@ def part_loss(
     p: int,
     n_parts: int,
     span: tuple[int, int],
+    omega: float | None = None,
 ) -> torch.Tensor:
     """The weighted task loss ``omega_p l_p`` of part ``p`` (0-based); see the module docstring.
 
@@ -169,7 +185,7 @@ def part_loss(
     if decode == "per_step" and y.dim() >= 2:
         return dec.loss(out, y[:, span[0] : span[1]], decode, num_classes)
     if num_classes == 0:
-        return frac * dec.loss(out, y, decode, num_classes)
+        return (frac if omega is None else omega) * dec.loss(out, y, decode, num_classes)
     ce = dec.loss(out, y, decode, num_classes)
     sc = dec.scores(out, decode)
     if decode == "per_step":
@@ -213,11 +229,12 @@ def fptt_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: StepContext
     for p, span in enumerate(bounds):
         state = None if state is None else detach_state(state)  # the cut between parts
         out, spikes, state = net(x[:, span[0] : span[1]], state=state, return_state=True)
-        task = part_loss(out, y, ctx.decode, ctx.num_classes, p, len(bounds), span)
+        omega = cfg.omega(p, len(bounds))
+        task = part_loss(out, y, ctx.decode, ctx.num_classes, p, len(bounds), span, omega)
         (task + reg.penalty()).backward()
         ctx.update()  # clip (trainer.clip), optimizer step, zero grad
         reg.update()
-        losses.append(float(task.detach()) * (len(bounds) / (p + 1) if _weighted(ctx, y) else 1))
+        losses.append(float(task.detach()) / (omega if _weighted(ctx, y) else 1.0))
         outs.append(out.detach())
         for k, v in spikes.items():
             spike_sums[k] = spike_sums.get(k, 0) + v.detach().sum(1, keepdim=True)

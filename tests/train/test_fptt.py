@@ -17,10 +17,17 @@ from neurocompile.train.loop import StepContext
 
 
 def _model(seed: int = 1, hidden: int = 4) -> SRNN:
-    return SRNN(SRNNSpec.from_dict({
-        "input_size": 2, "num_classes": 0, "decode": "last", "seed": seed,
-        "layers": [{"size": hidden, "neuron": "ltc"}],
-    }))
+    return SRNN(
+        SRNNSpec.from_dict(
+            {
+                "input_size": 2,
+                "num_classes": 0,
+                "decode": "last",
+                "seed": seed,
+                "layers": [{"size": hidden, "neuron": "ltc"}],
+            }
+        )
+    )
 
 
 def _ctx(model: nn.Module, opt: torch.optim.Optimizer, clip: float = 0.0, **options) -> StepContext:
@@ -28,12 +35,25 @@ def _ctx(model: nn.Module, opt: torch.optim.Optimizer, clip: float = 0.0, **opti
     return StepContext(opt, cfg, "last", 0, [p for p in model.parameters() if p.requires_grad])
 
 
-def test_update_equations_match_a_direct_implementation():
+# the part weights omega_p (0-based p): thesis-like linear ramp, or what the published
+# Add-task code computes, ``(p+1/PARTS) * loss`` = (p + 1/K) * loss
+WEIGHTS = {"linear": lambda p, K: (p + 1) / K, "published": lambda p, K: p + 1 / K}
+
+
+@pytest.mark.parametrize("weighting", sorted(WEIGHTS))
+def test_update_equations_match_a_direct_implementation(weighting):
     alpha, beta, rho, lr, K = 0.7, 0.4, 0.3, 0.1, 3
     model = _model()
     ref = copy.deepcopy(model)
-    ctx = _ctx(model, torch.optim.SGD(model.parameters(), lr=lr), parts=K, alpha=alpha,
-               beta=beta, rho=rho)
+    ctx = _ctx(
+        model,
+        torch.optim.SGD(model.parameters(), lr=lr),
+        parts=K,
+        alpha=alpha,
+        beta=beta,
+        rho=rho,
+        weighting=weighting,
+    )
     # direct implementation: analytic gradient of the regularizer, plain SGD, eq. 4.1c by hand
     W = [p for p in ref.parameters()]
     W_bar = [w.detach().clone() for w in W]
@@ -44,7 +64,7 @@ def test_update_equations_match_a_direct_implementation():
         state = None
         for p, (a, b) in enumerate(part_bounds(30, K)):
             out, _, state = ref(x[:, a:b], state=state, return_state=True)
-            task = (p + 1) / K * F.mse_loss(out[:, -1, 0], y)
+            task = WEIGHTS[weighting](p, K) * F.mse_loss(out[:, -1, 0], y)
             grads = torch.autograd.grad(task, W)
             with torch.no_grad():
                 for w, g, wb, lm in zip(W, grads, W_bar, lam):
@@ -134,6 +154,8 @@ def test_bad_options_are_user_errors():
         FPTTConfig.from_options({"beta": 0.0})
     with pytest.raises(NeurocompileError, match="fptt alpha = 0 must be > 0"):
         FPTTConfig(alpha=0)
+    with pytest.raises(NeurocompileError, match="fptt weighting = 'cubic' is not one of"):
+        FPTTConfig.from_options({"weighting": "cubic"})
 
 
 def test_fptt_through_the_trainer_loop():
@@ -141,8 +163,9 @@ def test_fptt_through_the_trainer_loop():
 
     model = _model(hidden=8)
     x, y = (torch.from_numpy(a) for a in make_add_task(32, 20, seed=0))
-    cfg = TrainerConfig(method="fptt", batch_size=16, lr=3e-3, clip=1.0, progress=False,
-                        options={"parts": 4})
+    cfg = TrainerConfig(
+        method="fptt", batch_size=16, lr=3e-3, clip=1.0, progress=False, options={"parts": 4}
+    )
     res = fit(model, (x, y), (x, y), cfg, epochs=1)
     assert math.isfinite(res["train_loss"]) and math.isfinite(res["val_loss"])
 
@@ -169,10 +192,17 @@ def test_short_add_task_run_learns_the_output_level():
 
 def _short_add_task_run() -> None:
     torch.manual_seed(0)
-    model = SRNN(SRNNSpec.from_dict({
-        "input_size": 2, "num_classes": 0, "decode": "last", "seed": 0,
-        "layers": [{"size": 64, "neuron": "ltc"}],
-    }))
+    model = SRNN(
+        SRNNSpec.from_dict(
+            {
+                "input_size": 2,
+                "num_classes": 0,
+                "decode": "last",
+                "seed": 0,
+                "layers": [{"size": 64, "neuron": "ltc"}],
+            }
+        )
+    )
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     ctx = _ctx(model, opt, clip=1.0, parts=10)
     xt, yt = (torch.from_numpy(a) for a in make_add_task(500, 100, seed=10**6, quiet_tail=2))
