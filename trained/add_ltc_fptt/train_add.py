@@ -90,6 +90,58 @@ RUNS = (
             "--eval-every 50 --out trained/add_ltc_fptt/run_curriculum_p10"
         ),
     ),
+    (
+        "fptt_published",
+        "run_published",
+        "fptt",
+        "FPTT from scratch, published part weights (`config_published.toml`)",
+        (
+            "--config trained/add_ltc_fptt/config_published.toml --method fptt --iters 20000 "
+            "--eval-every 50 --out trained/add_ltc_fptt/run_published"
+        ),
+    ),
+    (
+        "fptt_published_p10",
+        "run_published_p10",
+        "fptt",
+        "FPTT from scratch, published part weights, 10-step parts (`config_published_p10.toml`)",
+        (
+            "--config trained/add_ltc_fptt/config_published_p10.toml --method fptt --iters 20000 "
+            "--eval-every 50 --out trained/add_ltc_fptt/run_published_p10"
+        ),
+    ),
+    (
+        "fptt_t100_published",
+        "run_t100_published",
+        "fptt",
+        "FPTT at T = 100, published part weights (`config_t100_published.toml`)",
+        (
+            "--config trained/add_ltc_fptt/config_t100_published.toml --method fptt --iters 3000 "
+            "--eval-every 50 --out trained/add_ltc_fptt/run_t100_published"
+        ),
+    ),
+    (
+        "fptt_curriculum_published",
+        "run_curriculum_published",
+        "fptt",
+        "FPTT from the T = 100 published-weights model, 10-step parts (curriculum)",
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published.toml --init "
+            "trained/add_ltc_fptt/run_t100_published/model_fptt.pt --method fptt --iters 20000 "
+            "--eval-every 50 --out trained/add_ltc_fptt/run_curriculum_published"
+        ),
+    ),
+    (
+        "bptt_curriculum_published",
+        "run_curriculum_published",
+        "bptt",
+        "BPTT from the T = 100 published-weights model (the curriculum's start)",
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published.toml --init "
+            "trained/add_ltc_fptt/run_t100_published/model_fptt.pt --method bptt --iters 20000 "
+            "--eval-every 25 --out trained/add_ltc_fptt/run_curriculum_published"
+        ),
+    ),
 )
 
 
@@ -105,13 +157,16 @@ def finalize(out: Path) -> None:
 
     from neurocompile.checkpoint import load_checkpoint, read_checkpoint
 
-    curves, command = {}, ""
+    curves, command, init = {}, "", None
     for key, folder, method, _, args in RUNS:
         path = HERE / folder / f"curve_{method}.jsonl"
         if path.exists():
             curves[key] = [json.loads(line) for line in path.open()]
         if (HERE / folder).resolve() == out.resolve() and method == "fptt":
             shipped, command = key, f".venv/bin/python trained/add_ltc_fptt/train_add.py {args}"
+            words = args.split()
+            if "--init" in words:  # a curriculum: the run whose model it started from
+                init = Path(words[words.index("--init") + 1]).parent.name
     if not command:
         raise SystemExit(f"error: {out} is not one of the FPTT run folders of {HERE}")
     ck = read_checkpoint(out / "model_fptt.pt")
@@ -121,9 +176,10 @@ def finalize(out: Path) -> None:
     metrics = {**ck["metrics"], "iterations": iters}
     if at:
         metrics["train_time_s"] = at[0]["time_s"]
-    if shipped.startswith("fptt_curriculum") and "fptt_t100" in curves:
-        # a curriculum model's training includes the T = 100 run it started from (--init)
-        first = curves["fptt_t100"]
+    first_key = next((k for k, f, m, _, _ in RUNS if f == init and m == "fptt"), None)
+    if first_key in curves:
+        # a curriculum model's training includes the run it started from (--init)
+        first = curves[first_key]
         metrics["iterations"] = iters + len(first)
         metrics["train_time_s"] = metrics.get("train_time_s", 0.0) + first[-1]["time_s"]
     save_checkpoint(
@@ -159,16 +215,55 @@ def summary_table(curves: dict[str, list[dict]]) -> str:
     ]
     for method, curve in curves.items():
         ev = [r for r in curve if "test_mse" in r]
-        best = min(ev, key=lambda r: r["test_mse"])
         last = curve[-1]
         tail = [r["train_mse"] for r in curve[-50:] if math.isfinite(r["train_mse"])]
         end = "divergence (a parameter not finite)" if last.get("diverged") else "stopped"
+        if ev:
+            best = min(ev, key=lambda r: r["test_mse"])
+            tests = (
+                f"{ev[0]['test_mse']:.3f} | {best['test_mse']:.3f} (iteration {best['iter']}) "
+                f"| {ev[-1]['test_mse']:.3f} (iteration {ev[-1]['iter']})"
+            )
+        else:  # ended before its first evaluation
+            tests = "- | - | -"
         rows.append(
-            f"| {LABELS.get(method, method)} | {len(curve)} | {last['time_s']:.0f} s | {ev[0]['test_mse']:.3f} "
-            f"| {best['test_mse']:.3f} (iteration {best['iter']}) | {ev[-1]['test_mse']:.3f} "
-            f"(iteration {ev[-1]['iter']}) | {sum(tail) / len(tail):.3f} | {end} |"
+            f"| {LABELS.get(method, method)} | {len(curve)} | {last['time_s']:.0f} s | {tests} "
+            f"| {sum(tail) / len(tail):.3f} | {end} |"
         )
     return "\n".join(rows)
+
+
+def grad_norms(ckpt: Path, lengths: tuple[int, ...] = (100, 300, 1000)) -> None:
+    """Print the gradient norm BPTT takes from ``ckpt`` on one batch of each sequence length.
+
+    The full-sequence gradient of the last step's MSE (what one BPTT step uses before clipping),
+    over all parameters; ``inf``/``nan`` is what makes a clipped step write NaN into the weights.
+    """
+    from neurocompile.checkpoint import load_checkpoint
+
+    torch.set_num_threads(1)
+    model, _ = load_checkpoint(ckpt)
+    print("| T | test-batch MSE | gradient norm (all parameters) | hidden layer | readout |")
+    print("|---:|---:|---:|---:|---:|")
+    for T in lengths:
+        x, y = make_add_task(128, T, seed=TEST_SEED, quiet_tail=2)
+        out, _ = model(torch.from_numpy(x))
+        loss = torch.nn.functional.mse_loss(out[:, -1, 0], torch.from_numpy(y))
+        model.zero_grad()
+        loss.backward()
+
+        def norm(prefix: str) -> float:
+            gs = [
+                p.grad
+                for n, p in model.named_parameters()
+                if n.startswith(prefix) and p.grad is not None
+            ]
+            return float(torch.linalg.vector_norm(torch.stack([g.norm() for g in gs])))
+
+        print(
+            f"| {T} | {float(loss.detach()):.4f} | {norm(''):.3g} | {norm('layers'):.3g} "
+            f"| {norm('readout'):.3g} |"
+        )
 
 
 def save_resume(path: Path, next_iter: int, elapsed: float, model, opt, reg) -> None:
@@ -202,6 +297,13 @@ def load_resume(path: Path, model, opt, reg) -> tuple[int, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--finalize", type=Path, metavar="RUN_DIR", default=None)
+    ap.add_argument(
+        "--grad-norm",
+        type=Path,
+        metavar="CKPT",
+        default=None,
+        help="print the BPTT gradient norm of CKPT at T = 100, 300, 1000 and exit",
+    )
     ap.add_argument("--config", type=Path, default=HERE / "config.toml")
     ap.add_argument("--method", choices=("fptt", "bptt"), default=None, help="overrides config")
     ap.add_argument("--iters", type=int, default=3000)
@@ -218,6 +320,14 @@ def main() -> None:
     a = ap.parse_args()
     if a.finalize:
         finalize(a.finalize)
+        return
+    if a.grad_norm:
+        from neurocompile.errors import NeurocompileError
+
+        try:
+            grad_norms(a.grad_norm)
+        except NeurocompileError as exc:
+            raise SystemExit(f"error: {exc}") from None
         return
     if a.out is None:
         ap.error("--out is required for training")
