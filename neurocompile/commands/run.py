@@ -157,6 +157,18 @@ def execute(
     )
 
 
+def score_line(graph: Any, pred: np.ndarray, y: np.ndarray) -> str:
+    """Accuracy for a classifier (label -1 = no label), mean squared error for a regression."""
+    from ..ir import Output
+
+    (out,) = (n for n in graph.nodes.values() if isinstance(n, Output))
+    if int(out.classes) == 0:
+        err = np.mean((np.asarray(pred, dtype=np.float64) - y) ** 2)
+        return f"mse: {err:.5g} on {len(pred)} samples"
+    mask = y != -1
+    return f"accuracy: {100.0 * np.mean(pred[mask] == y[mask]):.2f}% on {len(pred)} samples"
+
+
 def run(args: argparse.Namespace) -> int:
     graph = load_build(args.build)
     x, y = inputs_of(args, graph)
@@ -168,9 +180,7 @@ def run(args: argparse.Namespace) -> int:
         f"{' ...' if len(pred) > 20 else ''}"
     )
     if y is not None and np.asarray(y).shape == pred.shape:
-        y = np.asarray(y)
-        mask = y != -1
-        print(f"accuracy: {100.0 * np.mean(pred[mask] == y[mask]):.2f}% on {len(pred)} samples")
+        print(score_line(graph, pred, np.asarray(y)))
     t = result.info["timing"]
     tot = result.counters.totals()
     n = result.counters.samples

@@ -205,3 +205,40 @@ def test_a_file_that_is_no_model_is_named_as_such(tmp_path, capsys):
     assert main(["build", str(junk), "-o", str(tmp_path / "b")]) == 1
     assert "junk.h5: not a model file; expected a checkpoint" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
+
+
+def test_run_scores_a_regression_by_mse(tmp_path, capsys):
+    """A regression model (num_classes 0) is scored by mean squared error, not by accuracy."""
+    import torch
+
+    from neurocompile.checkpoint import save_checkpoint
+    from neurocompile.nn.model import SRNN
+    from neurocompile.nn.spec import SRNNSpec
+
+    spec = SRNNSpec.from_dict(
+        {
+            "input_size": 2,
+            "num_classes": 0,
+            "num_outputs": 1,
+            "readout": "integrator",
+            "decode": "last",
+            "seed": 0,
+            "layers": [{"size": 16}],
+        }
+    )
+    torch.manual_seed(0)
+    save_checkpoint(tmp_path / "reg.pt", SRNN(spec), {})
+    assert main(["build", str(tmp_path / "reg.pt"), "-o", str(tmp_path / "b")]) == 0
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.random((6, 30, 2), dtype=np.float32))
+    np.save(tmp_path / "y.npy", rng.random(6).astype(np.float32))
+    capsys.readouterr()
+    args = ["run", str(tmp_path / "b"), "--input", str(tmp_path / "x.npy")]
+    assert main([*args, "--labels", str(tmp_path / "y.npy"), "-o", str(tmp_path / "r")]) == 0
+    printed = capsys.readouterr().out
+    assert "accuracy" not in printed
+    with np.load(tmp_path / "r" / "run.npz", allow_pickle=False) as f:
+        pred, y = f["predictions"], f["labels"]
+    assert pred.shape == (6,)
+    line = next(ln for ln in printed.splitlines() if ln.startswith("mse: "))
+    assert float(line.split()[1]) == pytest.approx(np.mean((pred - y) ** 2.0), rel=1e-4)
