@@ -49,7 +49,7 @@ RUNS = (
         "run",
         "fptt",
         "FPTT from scratch",
-        "--method fptt --iters 20000 --eval-every 100 --out trained/add_ltc_fptt/run",
+        "--method fptt --iters 1601 --eval-every 100 --out trained/add_ltc_fptt/run",
     ),
     (
         "bptt",
@@ -64,7 +64,7 @@ RUNS = (
         "fptt",
         "FPTT at T = 100 (`config_t100.toml`)",
         (
-            "--config trained/add_ltc_fptt/config_t100.toml --method fptt --iters 4000 "
+            "--config trained/add_ltc_fptt/config_t100.toml --method fptt --iters 2101 "
             "--eval-every 100 --out trained/add_ltc_fptt/run_t100"
         ),
     ),
@@ -75,7 +75,7 @@ RUNS = (
         "FPTT from the T = 100 model (curriculum)",
         (
             "--config trained/add_ltc_fptt/config_curriculum.toml --init "
-            "trained/add_ltc_fptt/run_t100/model_fptt.pt --method fptt --iters 20000 "
+            "trained/add_ltc_fptt/run_t100/model_fptt.pt --method fptt --iters 601 "
             "--eval-every 100 --out trained/add_ltc_fptt/run_curriculum"
         ),
     ),
@@ -86,7 +86,7 @@ RUNS = (
         "FPTT from the T = 100 model, 10-step parts (curriculum)",
         (
             "--config trained/add_ltc_fptt/config_curriculum_p10.toml --init "
-            "trained/add_ltc_fptt/run_t100/model_fptt.pt --method fptt --iters 20000 "
+            "trained/add_ltc_fptt/run_t100/model_fptt.pt --method fptt --iters 551 "
             "--eval-every 50 --out trained/add_ltc_fptt/run_curriculum_p10"
         ),
     ),
@@ -96,7 +96,7 @@ RUNS = (
         "fptt",
         "FPTT from scratch, published part weights (`config_published.toml`)",
         (
-            "--config trained/add_ltc_fptt/config_published.toml --method fptt --iters 20000 "
+            "--config trained/add_ltc_fptt/config_published.toml --method fptt --iters 751 "
             "--eval-every 50 --out trained/add_ltc_fptt/run_published"
         ),
     ),
@@ -106,8 +106,19 @@ RUNS = (
         "fptt",
         "FPTT from scratch, published part weights, 10-step parts (`config_published_p10.toml`)",
         (
-            "--config trained/add_ltc_fptt/config_published_p10.toml --method fptt --iters 20000 "
+            "--config trained/add_ltc_fptt/config_published_p10.toml --method fptt --iters 451 "
             "--eval-every 50 --out trained/add_ltc_fptt/run_published_p10"
+        ),
+    ),
+    (
+        "fptt_published_p10_lr5e4",
+        "run_published_p10_lr5e4",
+        "fptt",
+        "FPTT from that model at learning rate 5e-4 (`config_published_p10_lr5e4.toml`)",
+        (
+            "--config trained/add_ltc_fptt/config_published_p10_lr5e4.toml --init "
+            "trained/add_ltc_fptt/run_published_p10/model_fptt.pt --method fptt --iters 5301 "
+            "--eval-every 50 --out trained/add_ltc_fptt/run_published_p10_lr5e4"
         ),
     ),
     (
@@ -127,8 +138,19 @@ RUNS = (
         "FPTT from the T = 100 published-weights model, 10-step parts (curriculum)",
         (
             "--config trained/add_ltc_fptt/config_curriculum_published.toml --init "
-            "trained/add_ltc_fptt/run_t100_published/model_fptt.pt --method fptt --iters 20000 "
+            "trained/add_ltc_fptt/run_t100_published/model_fptt.pt --method fptt --iters 1101 "
             "--eval-every 50 --out trained/add_ltc_fptt/run_curriculum_published"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_lr1e4",
+        "run_curriculum_published_lr1e4",
+        "fptt",
+        "FPTT from that curriculum model at learning rate 1e-4",
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_lr1e4.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published/model_fptt.pt --method fptt "
+            "--iters 5151 --eval-every 50 --out trained/add_ltc_fptt/run_curriculum_published_lr1e4"
         ),
     ),
     (
@@ -157,16 +179,13 @@ def finalize(out: Path) -> None:
 
     from neurocompile.checkpoint import load_checkpoint, read_checkpoint
 
-    curves, command, init = {}, "", None
+    curves, command = {}, ""
     for key, folder, method, _, args in RUNS:
         path = HERE / folder / f"curve_{method}.jsonl"
         if path.exists():
             curves[key] = [json.loads(line) for line in path.open()]
         if (HERE / folder).resolve() == out.resolve() and method == "fptt":
             shipped, command = key, f".venv/bin/python trained/add_ltc_fptt/train_add.py {args}"
-            words = args.split()
-            if "--init" in words:  # a curriculum: the run whose model it started from
-                init = Path(words[words.index("--init") + 1]).parent.name
     if not command:
         raise SystemExit(f"error: {out} is not one of the FPTT run folders of {HERE}")
     ck = read_checkpoint(out / "model_fptt.pt")
@@ -176,12 +195,19 @@ def finalize(out: Path) -> None:
     metrics = {**ck["metrics"], "iterations": iters}
     if at:
         metrics["train_time_s"] = at[0]["time_s"]
-    first_key = next((k for k, f, m, _, _ in RUNS if f == init and m == "fptt"), None)
-    if first_key in curves:
-        # a curriculum model's training includes the run it started from (--init)
-        first = curves[first_key]
-        metrics["iterations"] = iters + len(first)
+    # a staged model's training includes the runs it started from (--init, recursively), up to
+    # the iteration whose checkpoint the next stage started from (the run's last evaluation)
+    stages = [shipped]
+    while (earlier := _init_run(stages[-1])) is not None:
+        stages.append(earlier)
+    for key in stages[1:]:
+        first = curves[key]
+        metrics["iterations"] += len(first)
         metrics["train_time_s"] = metrics.get("train_time_s", 0.0) + first[-1]["time_s"]
+    if len(stages) > 1:
+        command = " && ".join(
+            f".venv/bin/python trained/add_ltc_fptt/train_add.py {_args(k)}" for k in stages[::-1]
+        )
     save_checkpoint(
         HERE / "model.pt",
         model,
@@ -198,6 +224,19 @@ def finalize(out: Path) -> None:
     x, y = make_add_task(8, int(opts["T"]), seed=TEST_SEED, quiet_tail=int(opts["quiet_tail"]))
     np.save(HERE / "sample.npy", x)
     np.save(HERE / "sample_labels.npy", y)
+
+
+def _args(key: str) -> str:
+    return next(a for k, _, _, _, a in RUNS if k == key)
+
+
+def _init_run(key: str) -> str | None:
+    """The FPTT run whose model run ``key`` started from (its ``--init``), or None."""
+    words = _args(key).split()
+    if "--init" not in words:
+        return None
+    folder = Path(words[words.index("--init") + 1]).parent.name
+    return next(k for k, f, m, _, _ in RUNS if f == folder and m == "fptt")
 
 
 TABLE_BEGIN, TABLE_END = "<!-- curves:begin -->", "<!-- curves:end -->"
