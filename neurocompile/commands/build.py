@@ -51,7 +51,7 @@ def add_parser(subparsers: Any) -> None:
         "--calibrate",
         metavar="DATA",
         help="calibration data: .npz (x, y), .npy (x) or dataset[:split]; reports "
-        "float and fixed-point accuracy",
+        "float and fixed-point accuracy (MSE for a regression model)",
     )
     p.add_argument(
         "--calibrate-samples",
@@ -65,7 +65,10 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         default=DEFAULT_MAX_DROP,
         metavar="POINTS",
-        help=f"warn when fixed point loses more accuracy (default {DEFAULT_MAX_DROP})",
+        help=(
+            f"warn when fixed point loses more accuracy, in points (default {DEFAULT_MAX_DROP}); "
+            "a regression model reports float and fixed-point MSE instead"
+        ),
     )
     p.add_argument(
         "--weight-bits",

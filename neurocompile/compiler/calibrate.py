@@ -5,7 +5,10 @@ and records what the passes can use: the largest voltage of each population (tig
 scales, ``quantize``), per-neuron firing rates (traffic for ``place``) and the input range
 (payload scale). ``compare`` runs the float graph and the compiled graph (cycle simulator) on
 the same data and reports both accuracies and the drop in percentage points; a drop above
-``max_drop`` (default 1 point) becomes a warning in the build report.
+``max_drop`` (default 1 point) becomes a warning in the build report. A regression model (its
+``Output`` has 0 classes) is scored by mean squared error instead: both MSEs and the relative
+increase, and the mean squared difference between the two outputs (also without labels); no
+threshold (``max_drop`` is in accuracy points).
 """
 
 from __future__ import annotations
@@ -96,9 +99,12 @@ def collect_stats(graph: ir.Graph, x: np.ndarray) -> Stats:
 class Comparison:
     float_accuracy: float | None  # percent
     fixed_accuracy: float | None
-    agreement: float  # percent of samples with the same decision
+    agreement: float | None  # percent of samples with the same decision (None: regression)
     samples: int
     max_drop: float
+    float_mse: float | None = None  # regression models only
+    fixed_mse: float | None = None
+    diff_mse: float | None = None  # regression: mean squared float - fixed point difference
 
     @property
     def drop(self) -> float | None:
@@ -125,6 +131,9 @@ class Comparison:
             "agreement": self.agreement,
             "samples": self.samples,
             "max_drop": self.max_drop,
+            "float_mse": self.float_mse,
+            "fixed_mse": self.fixed_mse,
+            "diff_mse": self.diff_mse,
         }
 
 
@@ -136,6 +145,17 @@ def _accuracy(pred: np.ndarray, y: np.ndarray | None) -> float | None:
         return None
     mask = y != -1  # per-step padding (neurocompile.nn.decode.IGNORE)
     return float(100.0 * np.mean(pred[mask] == y[mask])) if mask.any() else None
+
+
+def _mse(pred: np.ndarray, y: np.ndarray | None) -> float | None:
+    if y is None or pred.shape != np.shape(y):
+        return None
+    return float(np.mean((np.asarray(pred, np.float64) - np.asarray(y, np.float64)) ** 2))
+
+
+def is_regression(graph: ir.Graph) -> bool:
+    """True when the graph's output decodes to values (``Output`` with 0 classes)."""
+    return any(isinstance(n, ir.Output) and int(n.classes) == 0 for n in graph.nodes.values())
 
 
 def compare(
@@ -156,6 +176,17 @@ def compare(
         fp.append(f_exe.run(x[i : i + batch]).predictions)
         qp.append(q_exe.run(x[i : i + batch]).predictions)
     f_pred, q_pred = np.concatenate(fp), np.concatenate(qp)
+    if is_regression(float_graph):
+        return Comparison(
+            float_accuracy=None,
+            fixed_accuracy=None,
+            agreement=None,
+            samples=len(x),
+            max_drop=float(max_drop),
+            float_mse=_mse(f_pred, y),
+            fixed_mse=_mse(q_pred, y),
+            diff_mse=_mse(q_pred, f_pred),
+        )
     return Comparison(
         float_accuracy=_accuracy(f_pred, y),
         fixed_accuracy=_accuracy(q_pred, y),

@@ -152,19 +152,30 @@ def render_text(r: dict[str, Any]) -> str:
         ]
     c = r["calibration"]
     if c:
-        lines += [
-            "",
-            (f"calibration on {c['samples']} samples: decisions agree on {c['agreement']:.2f}%"),
-        ]
+        lines += ["", f"calibration on {c['samples']} samples:"]
+        if c.get("agreement") is not None:
+            lines[-1] += f" decisions agree on {c['agreement']:.2f}%"
         if c["float_accuracy"] is not None:
             lines.append(
                 f"  accuracy float {c['float_accuracy']:.2f}%, fixed point "
                 f"{c['fixed_accuracy']:.2f}%, drop {c['drop']:.2f} points "
                 f"(threshold {c['max_drop']:g})"
             )
+        if c.get("diff_mse") is not None:
+            lines.append(f"  {_mse_pair(c)}")
     if r["warnings"]:
         lines += ["", "warnings:"] + [f"  - {w}" for w in r["warnings"]]
     return "\n".join(lines) + "\n"
+
+
+def _mse_pair(c: dict[str, Any]) -> str:
+    """A regression model's calibration: both MSEs (with labels) and their mean difference."""
+    diff = f"float vs fixed point: mean squared difference {c['diff_mse']:.3g}"
+    f, q = c["float_mse"], c["fixed_mse"]
+    if f is None:
+        return diff
+    rel = f" ({100 * (q - f) / f:+.1f}%)" if f > 0 else ""
+    return f"mse float {f:.5g}, fixed point {q:.5g}{rel}; {diff}"
 
 
 def render_summary(r: dict[str, Any]) -> str:
@@ -184,5 +195,7 @@ def render_summary(r: dict[str, Any]) -> str:
             f"calibration: float {c['float_accuracy']:.2f}%, fixed point "
             f"{c['fixed_accuracy']:.2f}% (drop {c['drop']:.2f} points)"
         )
+    elif c and c.get("diff_mse") is not None:
+        lines.append(f"calibration: {_mse_pair(c)}")
     lines += [f"warning: {w}" for w in r["warnings"]]
     return "\n".join(lines)

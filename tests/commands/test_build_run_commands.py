@@ -242,3 +242,57 @@ def test_run_scores_a_regression_by_mse(tmp_path, capsys):
     assert pred.shape == (6,)
     line = next(ln for ln in printed.splitlines() if ln.startswith("mse: "))
     assert float(line.split()[1]) == pytest.approx(np.mean((pred - y) ** 2.0), rel=1e-4)
+
+
+def test_build_calibrates_a_regression_by_mse(tmp_path, capsys):
+    """--calibrate on a regression model reports float and fixed-point MSE, not 0.00% accuracy.
+
+    Float: the PyTorch module's own output at the last step; fixed point: ``neurocompile run``
+    of the build on the cycle simulator.
+    """
+    import json
+
+    import torch
+
+    from neurocompile.checkpoint import save_checkpoint
+    from neurocompile.nn.model import SRNN
+    from neurocompile.nn.spec import SRNNSpec
+
+    spec = SRNNSpec.from_dict(
+        {
+            "input_size": 2,
+            "num_classes": 0,
+            "num_outputs": 1,
+            "readout": "integrator",
+            "decode": "last",
+            "seed": 0,
+            "layers": [{"size": 16}],
+        }
+    )
+    torch.manual_seed(0)
+    model = SRNN(spec)
+    save_checkpoint(tmp_path / "reg.pt", model, {})
+    rng = np.random.default_rng(0)
+    x = rng.random((6, 30, 2), dtype=np.float32)
+    y = rng.random(6).astype(np.float32)
+    np.savez(tmp_path / "cal.npz", x=x, y=y)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    build = ["build", str(tmp_path / "reg.pt"), "--calibrate", str(tmp_path / "cal.npz")]
+    assert main([*build, "-o", str(tmp_path / "b")]) == 0
+    printed = capsys.readouterr().out
+    assert "0.00%" not in printed
+    line = next(ln for ln in printed.splitlines() if ln.startswith("calibration: mse float "))
+    cal = json.loads((tmp_path / "b" / "report.json").read_text())["calibration"]
+    assert cal["float_accuracy"] is None and cal["agreement"] is None
+    with torch.no_grad():
+        float_pred = model(torch.as_tensor(x))[0][:, -1, 0].double().numpy()
+    assert cal["float_mse"] == pytest.approx(np.mean((float_pred - y) ** 2), rel=1e-5)
+    args = ["run", str(tmp_path / "b"), "--input", str(tmp_path / "x.npy")]
+    assert main([*args, "--labels", str(tmp_path / "y.npy"), "-o", str(tmp_path / "r")]) == 0
+    with np.load(tmp_path / "r" / "run.npz", allow_pickle=False) as f:
+        fixed_pred = f["predictions"].astype(np.float64)
+    assert cal["fixed_mse"] == pytest.approx(np.mean((fixed_pred - y) ** 2), rel=1e-9)
+    assert cal["diff_mse"] == pytest.approx(np.mean((fixed_pred - float_pred) ** 2), rel=1e-4)
+    assert f"mse float {cal['float_mse']:.5g}, fixed point {cal['fixed_mse']:.5g}" in line
+    assert "mse float" in (tmp_path / "b" / "report.txt").read_text()
