@@ -8,5 +8,8 @@ shadow the ``lava`` package of lava-nc in site-packages.
 from setuptools import find_packages, setup
 
 core = find_packages(include=["neurocompile", "neurocompile.*"])
-backends = ["neurocompile_backends" + p[len("backends") :] for p in find_packages(include=["backends", "backends.*"])]
+backends = [
+    "neurocompile_backends" + p[len("backends") :]
+    for p in find_packages(include=["backends", "backends.*"])
+]
 setup(packages=core + backends, package_dir={"neurocompile_backends": "backends"})

@@ -27,8 +27,13 @@ def run_in_subprocess(script: Path, args: Sequence[str], timeout: float = 1800) 
     """Run ``python script args...`` in a fresh interpreter; its last stdout line is JSON."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run(
-        [sys.executable, str(script), *args], check=False, capture_output=True, text=True, env=env,
-        timeout=timeout, cwd=ROOT,
+        [sys.executable, str(script), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{script.name} {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
@@ -68,9 +73,7 @@ def table(rows: list[dict[str, Any]], cols: list[tuple[str, str, str]]) -> str:
     """A plain-text table; ``cols`` are ``(key, header, format)``."""
     cells = [[h for _, h, _ in cols]]
     for r in rows:
-        cells.append([
-            "-" if r.get(k) is None else format(r[k], f) for k, _, f in cols
-        ])
+        cells.append(["-" if r.get(k) is None else format(r[k], f) for k, _, f in cols])
     widths = [max(len(c[i]) for c in cells) for i in range(len(cols))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))

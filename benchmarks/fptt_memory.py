@@ -47,10 +47,17 @@ def measure(method: str, T: int, threads: int) -> dict:
     from neurocompile.train.loop import StepContext
 
     torch.set_num_threads(threads)
-    model = SRNN(SRNNSpec.from_dict({
-        "input_size": 2, "num_classes": 0, "decode": "last", "seed": 0,
-        "layers": [{"size": HIDDEN, "neuron": "ltc"}],
-    }))
+    model = SRNN(
+        SRNNSpec.from_dict(
+            {
+                "input_size": 2,
+                "num_classes": 0,
+                "decode": "last",
+                "seed": 0,
+                "layers": [{"size": HIDDEN, "neuron": "ltc"}],
+            }
+        )
+    )
     options = {"part_length": 10} if method == "fptt" else {"parts": 10}
     cfg = TrainerConfig(method=method.split("_")[0], lr=3e-3, clip=1.0, options=options)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -61,8 +68,14 @@ def measure(method: str, T: int, threads: int) -> dict:
     STEPS[cfg.method](model, x, y, ctx)
     seconds = time.perf_counter() - t0
     after = peak_rss_mb()
-    return {"method": method, "T": T, "setup_peak_mb": before, "peak_mb": after,
-            "step_mb": after - before, "step_s": seconds}
+    return {
+        "method": method,
+        "T": T,
+        "setup_peak_mb": before,
+        "peak_mb": after,
+        "step_mb": after - before,
+        "step_s": seconds,
+    }
 
 
 def main() -> None:
@@ -78,10 +91,16 @@ def main() -> None:
     rows = []
     for method in a.methods:
         for T in a.lengths:
-            r = run_in_subprocess(Path(__file__), ["--one", method, str(T), "--threads", str(a.threads)])
+            r = run_in_subprocess(
+                Path(__file__), ["--one", method, str(T), "--threads", str(a.threads)]
+            )
             rows.append(r)
-            print(f"  {method:9s} T={T:5d}  peak {r['peak_mb']:8.1f} MiB  step +{r['step_mb']:7.1f} MiB"
-                  f"  {r['step_s']:6.2f} s", file=sys.stderr, flush=True)
+            print(
+                f"  {method:9s} T={T:5d}  peak {r['peak_mb']:8.1f} MiB  step +{r['step_mb']:7.1f} MiB"
+                f"  {r['step_s']:6.2f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     summary = {}
     for method in a.methods:
         mine = {r["T"]: r for r in rows if r["method"] == method}
@@ -95,21 +114,36 @@ def main() -> None:
             "step_increase_ratio": mine[hi]["step_mb"] / max(mine[lo]["step_mb"], 1e-9),
         }
     fptt_ok = summary["fptt"]["peak_ratio"] <= TARGET_RATIO if "fptt" in summary else None
-    cols = [("method", "method", "s"), ("T", "T", "d"), ("peak_mb", "peak RSS MiB", ".1f"),
-            ("step_mb", "step +MiB", ".1f"), ("peak_vs_shortest", "peak / T=min", ".2f"),
-            ("step_s", "step s", ".2f")]
+    cols = [
+        ("method", "method", "s"),
+        ("T", "T", "d"),
+        ("peak_mb", "peak RSS MiB", ".1f"),
+        ("step_mb", "step +MiB", ".1f"),
+        ("peak_vs_shortest", "peak / T=min", ".2f"),
+        ("step_s", "step s", ".2f"),
+    ]
     print(table(rows, cols))
     for method, sm in summary.items():
-        print(f"{method}: peak RSS ratio T={sm['T_range'][1]} / T={sm['T_range'][0]} = "
-              f"{sm['peak_ratio']:.2f}, step increase ratio {sm['step_increase_ratio']:.2f}")
+        print(
+            f"{method}: peak RSS ratio T={sm['T_range'][1]} / T={sm['T_range'][0]} = "
+            f"{sm['peak_ratio']:.2f}, step increase ratio {sm['step_increase_ratio']:.2f}"
+        )
     if fptt_ok is not None:
         print(f"FPTT target (peak ratio <= {TARGET_RATIO}): {'met' if fptt_ok else 'NOT met'}")
-    path = write_json("fptt_memory", {
-        "benchmark": "fptt_memory", "network": f"2-{HIDDEN}LTC(rec)-1LI, batch {BATCH}",
-        "threads": a.threads, "rows": rows, "summary": summary, "target_ratio": TARGET_RATIO,
-        "target_met": fptt_ok, "machine": machine(),
-        "command": "python benchmarks/fptt_memory.py",
-    })
+    path = write_json(
+        "fptt_memory",
+        {
+            "benchmark": "fptt_memory",
+            "network": f"2-{HIDDEN}LTC(rec)-1LI, batch {BATCH}",
+            "threads": a.threads,
+            "rows": rows,
+            "summary": summary,
+            "target_ratio": TARGET_RATIO,
+            "target_met": fptt_ok,
+            "machine": machine(),
+            "command": "python benchmarks/fptt_memory.py",
+        },
+    )
     print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 
 
