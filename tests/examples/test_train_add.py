@@ -109,3 +109,28 @@ def test_grad_norm_rows_and_a_bad_file(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "missing.pt" in proc.stderr
+
+
+def test_sensitivity_rows_start_from_the_unperturbed_model(tmp_path: Path) -> None:
+    """Row 0 (no perturbation) changes nothing; every perturbation level has two seeds."""
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "run"
+    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(out))
+    text = _run("--sensitivity", str(out / "model_fptt.pt"), "--sequences", "50")
+    rows = [
+        [c.strip() for c in r.split("|")[1:-1]]
+        for r in text.splitlines()
+        if r.startswith("| ") and r[2].isdigit()
+    ]
+    assert [(r[0], r[1]) for r in rows] == [
+        ("0", "0"),
+        ("1e-06", "0"),
+        ("1e-06", "1"),
+        ("0.0001", "0"),
+        ("0.0001", "1"),
+        ("0.01", "0"),
+        ("0.01", "1"),
+    ]
+    assert rows[0][3:] == ["0", "0"]
+    assert float(rows[-1][3]) > 0, "a 1% perturbation left the output unchanged"

@@ -305,6 +305,61 @@ def grad_norms(ckpt: Path, lengths: tuple[int, ...] = (100, 300, 1000)) -> None:
         )
 
 
+def sensitivity(
+    ckpt: Path, T: int = 1000, n: int = 1000, rels: tuple[float, ...] = (0.0, 1e-6, 1e-4, 1e-2)
+) -> None:
+    """Print how much the output of ``ckpt`` moves when its parameters move a little.
+
+    Every parameter is multiplied by ``1 + rel * N(0, 1)`` (seeds 0 and 1); on the test set
+    (``n`` sequences of length ``T``) each row gives the test MSE, the mean squared difference of
+    the output to the unperturbed model's and the fraction of hidden spikes that differ. A
+    network whose spike trains decorrelate under a tiny perturbation (chaos) carries that much
+    noise in its output; the fixed-point chip model is such a perturbation too.
+    """
+    from neurocompile.checkpoint import load_checkpoint
+
+    torch.set_num_threads(1)
+    model, _ = load_checkpoint(ckpt)
+    x, y = make_add_task(n, T, seed=TEST_SEED, quiet_tail=2)
+    x, y = torch.from_numpy(x), torch.from_numpy(y).double()
+
+    def outputs() -> tuple[torch.Tensor, torch.Tensor]:
+        preds, spikes = [], []
+        with torch.no_grad():
+            for xb in x.split(250):
+                out, sp = model(xb)
+                preds.append(out[:, -1, 0].double())
+                spikes.append(torch.cat([s.bool() for s in sp.values()], dim=-1))
+        return torch.cat(preds), torch.cat(spikes)
+
+    base = {k: v.clone() for k, v in model.state_dict().items()}
+    names = {name for name, _ in model.named_parameters()}
+    p0, s0 = outputs()
+    print(
+        f"| relative perturbation | seed | test MSE (T = {T}, {n} sequences) "
+        "| mean squared output change | hidden spikes changed |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for rel in rels:
+        for seed in (0,) if rel == 0 else (0, 1):
+            g = torch.Generator().manual_seed(seed)
+            model.load_state_dict(
+                {
+                    k: v * (1 + rel * torch.randn(v.shape, generator=g, dtype=v.dtype))
+                    if k in names
+                    else v
+                    for k, v in base.items()
+                }
+            )
+            p, sp = outputs()
+            print(
+                f"| {rel:g} | {seed} | {float(torch.mean((p - y) ** 2)):.4f} "
+                f"| {float(torch.mean((p - p0) ** 2)):.3g} "
+                f"| {float((sp != s0).double().mean()):.3g} |"
+            )
+    model.load_state_dict(base)
+
+
 def save_resume(path: Path, next_iter: int, elapsed: float, model, opt, reg) -> None:
     """Everything a run needs to continue exactly (written atomically)."""
     state = {
@@ -343,6 +398,20 @@ def main() -> None:
         default=None,
         help="print the BPTT gradient norm of CKPT at T = 100, 300, 1000 and exit",
     )
+    ap.add_argument(
+        "--sensitivity",
+        type=Path,
+        metavar="CKPT",
+        default=None,
+        help="print how CKPT's test output changes when its parameters are perturbed and exit",
+    )
+    ap.add_argument(
+        "--sequences",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="--sensitivity: draw N sequences with the test seed (default 1000: the test set)",
+    )
     ap.add_argument("--config", type=Path, default=HERE / "config.toml")
     ap.add_argument("--method", choices=("fptt", "bptt"), default=None, help="overrides config")
     ap.add_argument("--iters", type=int, default=3000)
@@ -360,11 +429,14 @@ def main() -> None:
     if a.finalize:
         finalize(a.finalize)
         return
-    if a.grad_norm:
+    if a.grad_norm or a.sensitivity:
         from neurocompile.errors import NeurocompileError
 
         try:
-            grad_norms(a.grad_norm)
+            if a.grad_norm:
+                grad_norms(a.grad_norm)
+            else:
+                sensitivity(a.sensitivity, n=a.sequences)
         except NeurocompileError as exc:
             raise SystemExit(f"error: {exc}") from None
         return
