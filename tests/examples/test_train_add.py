@@ -134,3 +134,64 @@ def test_sensitivity_rows_start_from_the_unperturbed_model(tmp_path: Path) -> No
     ]
     assert rows[0][3:] == ["0", "0"]
     assert float(rows[-1][3]) > 0, "a 1% perturbation left the output unchanged"
+
+
+def test_voltage_readout_reads_voltages_and_is_refused_for_shipping(tmp_path: Path) -> None:
+    """--readout-voltage: the readout integrates the hidden voltages before reset (the LI
+    readout applied to the layer's voltage trace gives the same output), and its checkpoint
+    is refused by --sensitivity and --finalize with one line, exit code 1."""
+    import torch
+
+    spec = importlib.util.spec_from_file_location("train_add", DRIVER)
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+    from neurocompile.nn import SRNN, SRNNSpec
+
+    mspec = SRNNSpec.from_dict(
+        {
+            "input_size": 2,
+            "num_classes": 0,
+            "num_outputs": 1,
+            "readout": "integrator",
+            "decode": "last",
+            "layers": [{"size": 8, "neuron": "ltc", "options": {"tau_m": "xu", "tau_adp": "xb"}}],
+        }
+    )
+    volt, spiking = driver.VoltageReadoutSRNN(mspec), SRNN(mspec)
+    spiking.load_state_dict(volt.state_dict())
+    x = torch.rand(3, 20, 2)
+    with torch.no_grad():
+        out_v, spikes_v = volt(x)
+        out_s, spikes_s = spiking(x)
+        xt = x.transpose(0, 1)
+        _, trace, _ = spiking.layers[0](xt, spiking.init_state(3)["layers.0"])
+        _, ref, _ = spiking.readout(trace, spiking.init_state(3)["readout"])
+    assert torch.equal(spikes_v["layers.0"], spikes_s["layers.0"])
+    assert torch.allclose(out_v, ref.transpose(0, 1))
+    assert not torch.allclose(out_v, out_s)
+
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "run"
+    _run(
+        "--config",
+        str(cfg),
+        "--iters",
+        "1",
+        "--eval-every",
+        "1",
+        "--out",
+        str(out),
+        "--readout-voltage",
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for flag, target in (("--sensitivity", out / "model_fptt.pt"), ("--finalize", out)):
+        proc = subprocess.run(
+            [sys.executable, str(DRIVER), flag, str(target)],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.count("\n") == 1 and "--readout-voltage" in proc.stderr

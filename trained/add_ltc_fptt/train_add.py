@@ -34,6 +34,7 @@ import torch
 from neurocompile.checkpoint import save_checkpoint
 from neurocompile.data.addtask import make_add_task
 from neurocompile.nn import SRNN, SRNNSpec
+from neurocompile.nn.model import detach_state
 from neurocompile.train import fptt  # also registers method "fptt"
 from neurocompile.train.config import TrainerConfig
 from neurocompile.train.loop import METHODS, StepContext, evaluate
@@ -165,6 +166,37 @@ RUNS = (
         ),
     ),
 )
+
+
+class VoltageReadoutSRNN(SRNN):
+    """Diagnostic, not deployable: the readout integrates the last layer's membrane voltage
+    (before reset) instead of its spikes, as the published SNN code reads ``lin(mem)``.
+
+    The compiler and the chip only carry spikes from the hidden layer to the readout, so a run
+    with ``--readout-voltage`` tells whether spike noise at the readout limits the error; its
+    checkpoint is marked and refused by ``--finalize``, ``--grad-norm`` and ``--sensitivity``.
+    """
+
+    def run(self, x, state=None):  # type: ignore[override]
+        state = self.init_state(x.shape[0]) if state is None else detach_state(state)
+        h = x.transpose(0, 1).contiguous()
+        spikes, new_state = {}, {}
+        volts = h
+        for i, m in enumerate(self.layers):
+            h, volts, new_state[f"layers.{i}"] = m(h, state[f"layers.{i}"])
+            spikes[f"layers.{i}"] = h.transpose(0, 1)
+        _, v_out, new_state["readout"] = self.readout(volts, state["readout"])
+        return v_out.transpose(0, 1), spikes, new_state
+
+
+def _refuse_voltage_readout(ckpt: Path) -> None:
+    from neurocompile.checkpoint import read_checkpoint
+
+    if read_checkpoint(ckpt).get("metrics", {}).get("readout_voltage"):
+        raise SystemExit(
+            f"error: {ckpt} reads the hidden voltages (--readout-voltage, a diagnostic); "
+            "it cannot be compiled or shipped; pass a spike-readout run"
+        )
 
 
 def finalize(out: Path) -> None:
@@ -425,7 +457,15 @@ def main() -> None:
         metavar="CKPT",
         help="start from this checkpoint's weights (fresh Adam and FPTT estimates): a curriculum",
     )
+    ap.add_argument(
+        "--readout-voltage",
+        action="store_true",
+        help="diagnostic: the readout integrates the hidden voltages, not spikes (not deployable)",
+    )
     a = ap.parse_args()
+    for ckpt in (a.grad_norm, a.sensitivity, a.finalize and a.finalize / "model_fptt.pt"):
+        if ckpt and Path(ckpt).is_file():
+            _refuse_voltage_readout(Path(ckpt))
     if a.finalize:
         finalize(a.finalize)
         return
@@ -452,7 +492,7 @@ def main() -> None:
     seed = int(raw.get("seed", 0))
     torch.set_num_threads(max(cfg.threads, 1))
     torch.manual_seed(seed)
-    model = SRNN(SRNNSpec.from_dict(raw["model"]))
+    model = (VoltageReadoutSRNN if a.readout_voltage else SRNN)(SRNNSpec.from_dict(raw["model"]))
     if a.init is not None:
         from neurocompile.checkpoint import read_checkpoint
 
@@ -492,6 +532,8 @@ def main() -> None:
             rec["test_mse"] = ev["loss"]
             rec["firing_rate"] = ev["firing_rate"]
             metrics = {"test_mse": ev["loss"], "iterations": it + 1, "T": T}
+            if a.readout_voltage:
+                metrics["readout_voltage"] = True
             save_checkpoint(
                 a.out / f"model_{cfg.method}.pt",
                 model,
