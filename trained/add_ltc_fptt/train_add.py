@@ -165,6 +165,86 @@ RUNS = (
             "--eval-every 25 --out trained/add_ltc_fptt/run_curriculum_published"
         ),
     ),
+    (
+        "fptt_t100_published_lr5e4",
+        "run_t100_published_lr5e4",
+        "fptt",
+        (
+            "FPTT at T = 100 from the T = 100 published-weights model at 5e-4 "
+            "(`config_t100_published_lr5e4.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_t100_published_lr5e4.toml --init "
+            "trained/add_ltc_fptt/run_t100_published/model_fptt.pt --method fptt --iters 3000 "
+            "--eval-every 50 --out trained/add_ltc_fptt/run_t100_published_lr5e4"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_from_lr5e4",
+        "run_curriculum_published_from_lr5e4",
+        "fptt",
+        "FPTT from that model at T = 1000, 10-step parts (`config_curriculum_published.toml`)",
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published.toml --init "
+            "trained/add_ltc_fptt/run_t100_published_lr5e4/model_fptt.pt --method fptt "
+            "--iters 1401 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_from_lr5e4"
+        ),
+    ),
+    (
+        "fptt_t100_published_w256",
+        "run_t100_published_w256",
+        "fptt",
+        "FPTT at T = 100, published part weights, 256 neurons (`config_t100_published_w256.toml`)",
+        (
+            "--config trained/add_ltc_fptt/config_t100_published_w256.toml --method fptt "
+            "--iters 3000 --eval-every 50 --out trained/add_ltc_fptt/run_t100_published_w256"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_w256",
+        "run_curriculum_published_w256",
+        "fptt",
+        (
+            "FPTT from that model at T = 1000, 10-step parts, 256 neurons "
+            "(`config_curriculum_published_w256.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_w256.toml --init "
+            "trained/add_ltc_fptt/run_t100_published_w256/model_fptt.pt --method fptt "
+            "--iters 451 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_w256"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_w256_lr1e4",
+        "run_curriculum_published_w256_lr1e4",
+        "fptt",
+        (
+            "FPTT from that model at learning rate 1e-4, 256 neurons "
+            "(`config_curriculum_published_w256_lr1e4.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_w256_lr1e4.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published_w256/model_fptt.pt --method fptt "
+            "--iters 401 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_w256_lr1e4"
+        ),
+    ),
+    (
+        "fptt_t100_published_voltage",
+        "run_t100_published_voltage",
+        "fptt",
+        (
+            "FPTT at T = 100, published part weights, readout of the hidden voltages "
+            "(`--readout-voltage`, a diagnostic, not deployable)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_t100_published.toml --readout-voltage "
+            "--method fptt --iters 3000 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_t100_published_voltage"
+        ),
+    ),
 )
 
 
