@@ -207,8 +207,8 @@ def test_a_file_that_is_no_model_is_named_as_such(tmp_path, capsys):
     assert not (tmp_path / "b").exists()
 
 
-def test_run_scores_a_regression_by_mse(tmp_path, capsys):
-    """A regression model (num_classes 0) is scored by mean squared error, not by accuracy."""
+def _regression_checkpoint(path):
+    """A small untrained regression SRNN (one value read at the last step), saved to ``path``."""
     import torch
 
     from neurocompile.checkpoint import save_checkpoint
@@ -227,7 +227,14 @@ def test_run_scores_a_regression_by_mse(tmp_path, capsys):
         }
     )
     torch.manual_seed(0)
-    save_checkpoint(tmp_path / "reg.pt", SRNN(spec), {})
+    model = SRNN(spec)
+    save_checkpoint(path, model, {})
+    return model
+
+
+def test_run_scores_a_regression_by_mse(tmp_path, capsys):
+    """A regression model (num_classes 0) is scored by mean squared error, not by accuracy."""
+    _regression_checkpoint(tmp_path / "reg.pt")
     assert main(["build", str(tmp_path / "reg.pt"), "-o", str(tmp_path / "b")]) == 0
     rng = np.random.default_rng(0)
     np.save(tmp_path / "x.npy", rng.random((6, 30, 2), dtype=np.float32))
@@ -254,24 +261,7 @@ def test_build_calibrates_a_regression_by_mse(tmp_path, capsys):
 
     import torch
 
-    from neurocompile.checkpoint import save_checkpoint
-    from neurocompile.nn.model import SRNN
-    from neurocompile.nn.spec import SRNNSpec
-
-    spec = SRNNSpec.from_dict(
-        {
-            "input_size": 2,
-            "num_classes": 0,
-            "num_outputs": 1,
-            "readout": "integrator",
-            "decode": "last",
-            "seed": 0,
-            "layers": [{"size": 16}],
-        }
-    )
-    torch.manual_seed(0)
-    model = SRNN(spec)
-    save_checkpoint(tmp_path / "reg.pt", model, {})
+    model = _regression_checkpoint(tmp_path / "reg.pt")
     rng = np.random.default_rng(0)
     x = rng.random((6, 30, 2), dtype=np.float32)
     y = rng.random(6).astype(np.float32)

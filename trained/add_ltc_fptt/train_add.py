@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -34,14 +35,20 @@ import torch
 from neurocompile.checkpoint import save_checkpoint
 from neurocompile.data.addtask import make_add_task
 from neurocompile.nn import SRNN, SRNNSpec
-from neurocompile.nn.model import detach_state
 from neurocompile.train import fptt  # also registers method "fptt"
 from neurocompile.train.config import TrainerConfig
 from neurocompile.train.loop import METHODS, StepContext, evaluate
 
 HERE = Path(__file__).resolve().parent
-TEST_SEED = 10**6
+sys.path.insert(0, str(HERE))  # diagnostics.py beside this script, also when loaded by path
 
+from diagnostics import (
+    TEST_SEED,
+    VoltageReadoutSRNN,
+    grad_norms,
+    refuse_voltage_readout,
+    sensitivity,
+)
 
 #: the runs of this folder: key in curves.json, folder, method, README label, command
 RUNS = (
@@ -248,37 +255,6 @@ RUNS = (
 )
 
 
-class VoltageReadoutSRNN(SRNN):
-    """Diagnostic, not deployable: the readout integrates the last layer's membrane voltage
-    (before reset) instead of its spikes, as the published SNN code reads ``lin(mem)``.
-
-    The compiler and the chip only carry spikes from the hidden layer to the readout, so a run
-    with ``--readout-voltage`` tells whether spike noise at the readout limits the error; its
-    checkpoint is marked and refused by ``--finalize``, ``--grad-norm`` and ``--sensitivity``.
-    """
-
-    def run(self, x, state=None):  # type: ignore[override]
-        state = self.init_state(x.shape[0]) if state is None else detach_state(state)
-        h = x.transpose(0, 1).contiguous()
-        spikes, new_state = {}, {}
-        volts = h
-        for i, m in enumerate(self.layers):
-            h, volts, new_state[f"layers.{i}"] = m(h, state[f"layers.{i}"])
-            spikes[f"layers.{i}"] = h.transpose(0, 1)
-        _, v_out, new_state["readout"] = self.readout(volts, state["readout"])
-        return v_out.transpose(0, 1), spikes, new_state
-
-
-def _refuse_voltage_readout(ckpt: Path) -> None:
-    from neurocompile.checkpoint import read_checkpoint
-
-    if read_checkpoint(ckpt).get("metrics", {}).get("readout_voltage"):
-        raise SystemExit(
-            f"error: {ckpt} reads the hidden voltages (--readout-voltage, a diagnostic); "
-            "it cannot be compiled or shipped; pass a spike-readout run"
-        )
-
-
 def finalize(out: Path) -> None:
     """Ship ``model.pt`` (the FPTT checkpoint of run folder ``out``), ``curves.json`` (every
     run's curve), the sample files and the README's run table.
@@ -384,94 +360,6 @@ def summary_table(curves: dict[str, list[dict]]) -> str:
     return "\n".join(rows)
 
 
-def grad_norms(ckpt: Path, lengths: tuple[int, ...] = (100, 300, 1000)) -> None:
-    """Print the gradient norm BPTT takes from ``ckpt`` on one batch of each sequence length.
-
-    The full-sequence gradient of the last step's MSE (what one BPTT step uses before clipping),
-    over all parameters; ``inf``/``nan`` is what makes a clipped step write NaN into the weights.
-    """
-    from neurocompile.checkpoint import load_checkpoint
-
-    torch.set_num_threads(1)
-    model, _ = load_checkpoint(ckpt)
-    print("| T | test-batch MSE | gradient norm (all parameters) | hidden layer | readout |")
-    print("|---:|---:|---:|---:|---:|")
-    for T in lengths:
-        x, y = make_add_task(128, T, seed=TEST_SEED, quiet_tail=2)
-        out, _ = model(torch.from_numpy(x))
-        loss = torch.nn.functional.mse_loss(out[:, -1, 0], torch.from_numpy(y))
-        model.zero_grad()
-        loss.backward()
-
-        def norm(prefix: str) -> float:
-            gs = [
-                p.grad
-                for n, p in model.named_parameters()
-                if n.startswith(prefix) and p.grad is not None
-            ]
-            return float(torch.linalg.vector_norm(torch.stack([g.norm() for g in gs])))
-
-        print(
-            f"| {T} | {float(loss.detach()):.4f} | {norm(''):.3g} | {norm('layers'):.3g} "
-            f"| {norm('readout'):.3g} |"
-        )
-
-
-def sensitivity(
-    ckpt: Path, T: int = 1000, n: int = 1000, rels: tuple[float, ...] = (0.0, 1e-6, 1e-4, 1e-2)
-) -> None:
-    """Print how much the output of ``ckpt`` moves when its parameters move a little.
-
-    Every parameter is multiplied by ``1 + rel * N(0, 1)`` (seeds 0 and 1); on the test set
-    (``n`` sequences of length ``T``) each row gives the test MSE, the mean squared difference of
-    the output to the unperturbed model's and the fraction of hidden spikes that differ. A
-    network whose spike trains decorrelate under a tiny perturbation (chaos) carries that much
-    noise in its output; the fixed-point chip model is such a perturbation too.
-    """
-    from neurocompile.checkpoint import load_checkpoint
-
-    torch.set_num_threads(1)
-    model, _ = load_checkpoint(ckpt)
-    x, y = make_add_task(n, T, seed=TEST_SEED, quiet_tail=2)
-    x, y = torch.from_numpy(x), torch.from_numpy(y).double()
-
-    def outputs() -> tuple[torch.Tensor, torch.Tensor]:
-        preds, spikes = [], []
-        with torch.no_grad():
-            for xb in x.split(250):
-                out, sp = model(xb)
-                preds.append(out[:, -1, 0].double())
-                spikes.append(torch.cat([s.bool() for s in sp.values()], dim=-1))
-        return torch.cat(preds), torch.cat(spikes)
-
-    base = {k: v.clone() for k, v in model.state_dict().items()}
-    names = {name for name, _ in model.named_parameters()}
-    p0, s0 = outputs()
-    print(
-        f"| relative perturbation | seed | test MSE (T = {T}, {n} sequences) "
-        "| mean squared output change | hidden spikes changed |"
-    )
-    print("|---:|---:|---:|---:|---:|")
-    for rel in rels:
-        for seed in (0,) if rel == 0 else (0, 1):
-            g = torch.Generator().manual_seed(seed)
-            model.load_state_dict(
-                {
-                    k: v * (1 + rel * torch.randn(v.shape, generator=g, dtype=v.dtype))
-                    if k in names
-                    else v
-                    for k, v in base.items()
-                }
-            )
-            p, sp = outputs()
-            print(
-                f"| {rel:g} | {seed} | {float(torch.mean((p - y) ** 2)):.4f} "
-                f"| {float(torch.mean((p - p0) ** 2)):.3g} "
-                f"| {float((sp != s0).double().mean()):.3g} |"
-            )
-    model.load_state_dict(base)
-
-
 def save_resume(path: Path, next_iter: int, elapsed: float, model, opt, reg) -> None:
     """Everything a run needs to continue exactly (written atomically)."""
     state = {
@@ -545,7 +433,7 @@ def main() -> None:
     a = ap.parse_args()
     for ckpt in (a.grad_norm, a.sensitivity, a.finalize and a.finalize / "model_fptt.pt"):
         if ckpt and Path(ckpt).is_file():
-            _refuse_voltage_readout(Path(ckpt))
+            refuse_voltage_readout(Path(ckpt))
     if a.finalize:
         finalize(a.finalize)
         return
