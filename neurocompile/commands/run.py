@@ -159,10 +159,9 @@ def execute(
 
 def score_line(graph: Any, pred: np.ndarray, y: np.ndarray) -> str:
     """Accuracy for a classifier (label -1 = no label), mean squared error for a regression."""
-    from ..ir import Output
+    from ..compiler.calibrate import is_regression
 
-    (out,) = (n for n in graph.nodes.values() if isinstance(n, Output))
-    if int(out.classes) == 0:
+    if is_regression(graph):
         err = np.mean((np.asarray(pred, dtype=np.float64) - y) ** 2)
         return f"mse: {err:.5g} on {len(pred)} samples"
     mask = y != -1
