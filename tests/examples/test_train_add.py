@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "trained" / "add_ltc_fptt" / "train_add.py"
 
@@ -58,19 +60,67 @@ def _curve(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "curve_fptt.jsonl").read_text().splitlines()]
 
 
-def test_resume_continues_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("noise", [[], ["--input-noise", "0.05"]], ids=["clean", "noisy"])
+def test_resume_continues_exactly(tmp_path: Path, noise: list[str]) -> None:
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(TINY)
     whole, parts = tmp_path / "whole", tmp_path / "parts"
-    _run("--config", str(cfg), "--iters", "6", "--eval-every", "3", "--out", str(whole))
-    _run("--config", str(cfg), "--iters", "4", "--eval-every", "3", "--out", str(parts))
+    common = ["--config", str(cfg), "--eval-every", "3", *noise]
+    _run(*common, "--iters", "6", "--out", str(whole))
+    _run(*common, "--iters", "4", "--out", str(parts))
     # the second run stopped after iteration 3 (its last save was at the evaluation of 3)
-    _run("--config", str(cfg), "--iters", "6", "--eval-every", "3", "--out", str(parts), "--resume")
+    _run(*common, "--iters", "6", "--out", str(parts), "--resume")
     a, b = _curve(whole), _curve(parts)
     assert [r["iter"] for r in b] == list(range(6))
     for ra, rb in zip(a, b):
         assert ra["train_mse"] == rb["train_mse"], ra["iter"]  # bit for bit
         assert ra.get("test_mse") == rb.get("test_mse")
+
+
+def _driver():
+    spec = importlib.util.spec_from_file_location("train_add", DRIVER)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_input_noise_perturbs_only_the_value_channel() -> None:
+    """--input-noise: channel 0 gets N(0, sigma^2) on every step, the same for the same
+    iteration; the marker channel and the target (the clean marked sum) are unchanged."""
+    import torch
+
+    driver = _driver()
+    x0, y0 = driver.training_batch(64, 50, 0, 7, 2)
+    x1, y1 = driver.training_batch(64, 50, 0, 7, 2, input_noise=0.1)
+    again, _ = driver.training_batch(64, 50, 0, 7, 2, input_noise=0.1)
+    other, _ = driver.training_batch(64, 50, 0, 8, 2, input_noise=0.1)
+    assert torch.equal(y0, y1) and torch.equal(x0[..., 1], x1[..., 1])
+    assert torch.equal(x1, again)
+    diff = x1[..., 0] - x0[..., 0]
+    assert (diff != 0).all()
+    assert abs(float(diff.std()) - 0.1) < 0.005 and abs(float(diff.mean())) < 0.005
+    assert not torch.equal(diff, other[..., 0] - driver.training_batch(64, 50, 0, 8, 2)[0][..., 0])
+    marked = (x0[..., 1] == 1).float()
+    assert torch.allclose((x0[..., 0] * marked).sum(1), y0)
+
+
+def test_input_noise_is_recorded_and_a_negative_one_refused(tmp_path: Path) -> None:
+    from neurocompile.checkpoint import read_checkpoint
+
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "run"
+    _run("--config", str(cfg), "--iters", "1", "--out", str(out), "--input-noise", "0.02")
+    assert read_checkpoint(out / "model_fptt.pt")["trainer"]["input_noise"] == 0.02
+    proc = subprocess.run(
+        [sys.executable, str(DRIVER), "--config", str(cfg), "--out", str(out)]
+        + ["--input-noise", "-1"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "--input-noise -1.0: give a standard deviation >= 0" in proc.stderr
 
 
 def test_run_table_with_a_run_that_never_reached_an_evaluation() -> None:

@@ -14,6 +14,9 @@ checkpoint (``neurocompile.checkpoint`` format) is written every ``--eval-every`
 FPTT running estimates ``W_bar`` and ``lambda``, and the iteration), written at every
 evaluation; the curve is appended to, so a resumed run is the same run continued.
 
+``--input-noise SIGMA`` trains on inputs whose value channel carries N(0, SIGMA^2) noise (the
+target stays the clean sum): an experiment against the network's chaos (README, "sensitivity").
+
 ``--finalize RUN_DIR`` writes the shipped files of this folder from its runs (``RUNS``):
 ``model.pt`` (the FPTT checkpoint of RUN_DIR), ``curves.json`` (every run's loss curve),
 ``sample.npy`` / ``sample_labels.npy`` (8 test sequences and their targets) and the run table
@@ -360,6 +363,26 @@ def summary_table(curves: dict[str, list[dict]]) -> str:
     return "\n".join(rows)
 
 
+def training_batch(
+    batch: int, T: int, seed: int, it: int, quiet_tail: int, input_noise: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Iteration ``it``'s training batch: a fresh Add-task draw (seed ``seed * 10**7 + it``).
+
+    ``input_noise`` > 0 adds N(0, input_noise**2) to every step of the value channel (channel 0;
+    the marker channel and the target, the sum of the clean marked values, are unchanged), drawn
+    from a generator seeded by the iteration, so a resumed run sees the same noise. The noise
+    perturbs the hidden spike trajectory; training on it asks the readout to be robust to
+    such perturbations (see "sensitivity" in README.md). It adds an irreducible 2 * noise**2 to
+    the training MSE.
+    """
+    x, y = make_add_task(batch, T, seed=seed * 10**7 + it, quiet_tail=quiet_tail)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    if input_noise > 0:
+        gen = torch.Generator().manual_seed(seed * 10**7 + it)
+        xt[..., 0] += input_noise * torch.randn(xt.shape[:-1], generator=gen, dtype=xt.dtype)
+    return xt, yt
+
+
 def save_resume(path: Path, next_iter: int, elapsed: float, model, opt, reg) -> None:
     """Everything a run needs to continue exactly (written atomically)."""
     state = {
@@ -426,6 +449,13 @@ def main() -> None:
         help="start from this checkpoint's weights (fresh Adam and FPTT estimates): a curriculum",
     )
     ap.add_argument(
+        "--input-noise",
+        type=float,
+        default=0.0,
+        metavar="SIGMA",
+        help="add N(0, SIGMA^2) to the training inputs' value channel (default 0: none)",
+    )
+    ap.add_argument(
         "--readout-voltage",
         action="store_true",
         help="diagnostic: the readout integrates the hidden voltages, not spikes (not deployable)",
@@ -450,6 +480,9 @@ def main() -> None:
         return
     if a.out is None:
         ap.error("--out is required for training")
+    if not (math.isfinite(a.input_noise) and a.input_noise >= 0):
+        ap.error(f"--input-noise {a.input_noise}: give a standard deviation >= 0, e.g. 0.01")
+    noise = {"input_noise": a.input_noise} if a.input_noise > 0 else {}
     raw = tomllib.loads(a.config.read_text())
     trainer = dict(raw["trainer"])
     if a.method is not None:
@@ -487,8 +520,8 @@ def main() -> None:
         curve.write_text("")
     t0 = time.time() - t_before
     for it in range(start, a.iters):
-        x, y = make_add_task(cfg.batch_size, T, seed=seed * 10**7 + it, quiet_tail=tail)
-        res = step(model, torch.from_numpy(x), torch.from_numpy(y), ctx)
+        x, y = training_batch(cfg.batch_size, T, seed, it, tail, a.input_noise)
+        res = step(model, x, y, ctx)
         rec = {"iter": it, "time_s": round(time.time() - t0, 2), "train_mse": res.loss}
         if not all(torch.isfinite(p).all() for p in params) or not math.isfinite(res.loss):
             rec["diverged"] = True
@@ -507,7 +540,7 @@ def main() -> None:
                 model,
                 metrics=metrics,
                 dataset=raw["dataset"],
-                trainer={**cfg.to_dict(), "iterations": it + 1},
+                trainer={**cfg.to_dict(), "iterations": it + 1, **noise},
             )
             save_resume(resume, it + 1, time.time() - t0, model, opt, reg)
         with curve.open("a") as f:
