@@ -165,6 +165,17 @@ RUNS = (
         ),
     ),
     (
+        "fptt_curriculum_published_lr3e5",
+        "run_curriculum_published_lr3e5",
+        "fptt",
+        "FPTT from that model at learning rate 3e-5 (`config_curriculum_published_lr3e5.toml`)",
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_lr3e5.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published_lr1e4/model_fptt.pt --method fptt "
+            "--iters 1000 --eval-every 50 --out trained/add_ltc_fptt/run_curriculum_published_lr3e5"
+        ),
+    ),
+    (
         "bptt_curriculum_published",
         "run_curriculum_published",
         "bptt",
@@ -239,6 +250,36 @@ RUNS = (
             "trained/add_ltc_fptt/run_curriculum_published_w256/model_fptt.pt --method fptt "
             "--iters 401 --eval-every 50 "
             "--out trained/add_ltc_fptt/run_curriculum_published_w256_lr1e4"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_w256_lr3e5",
+        "run_curriculum_published_w256_lr3e5",
+        "fptt",
+        (
+            "FPTT from that model at learning rate 3e-5, 256 neurons "
+            "(`config_curriculum_published_w256_lr3e5.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_w256_lr3e5.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published_w256_lr1e4/model_fptt.pt --method fptt "
+            "--iters 1200 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_w256_lr3e5"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_w256_lr3e5_noise",
+        "run_curriculum_published_w256_lr3e5_noise",
+        "fptt",
+        (
+            "FPTT from the 1e-4 model at learning rate 3e-5 with input noise 0.01, 256 neurons "
+            "(`config_curriculum_published_w256_lr3e5.toml`, `--input-noise 0.01`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_w256_lr3e5.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published_w256_lr1e4/model_fptt.pt --method fptt "
+            "--iters 601 --eval-every 50 --input-noise 0.01 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_w256_lr3e5_noise"
         ),
     ),
     (
