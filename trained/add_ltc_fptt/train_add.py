@@ -522,7 +522,9 @@ def main() -> None:
     if a.out is None:
         ap.error("--out is required for training")
     if not (math.isfinite(a.input_noise) and a.input_noise >= 0):
-        ap.error(f"--input-noise {a.input_noise}: give a standard deviation >= 0, e.g. 0.01")
+        raise SystemExit(
+            f"error: --input-noise {a.input_noise}: give a standard deviation >= 0, e.g. 0.01"
+        )
     noise = {"input_noise": a.input_noise} if a.input_noise > 0 else {}
     raw = tomllib.loads(a.config.read_text())
     trainer = dict(raw["trainer"])
