@@ -42,7 +42,10 @@ The task loss of part p (:func:`part_loss`; ``decode`` and the loss are those of
 
 In a training config: ``[trainer] method = "fptt"`` with
 ``options = { parts = 10, alpha = 0.5, beta = 0.5, rho = 0.0 }`` (or ``part_length`` = steps
-per part instead of ``parts``); ``clip`` is the trainer's own ``clip``.
+per part instead of ``parts``); ``clip`` is the trainer's own ``clip``. ``rate_penalty = c``
+(default 0, off) and ``rate_target = r0`` add ``c sum_layers mean_n (r_n - r0)^2`` to every
+part's loss, ``r_n`` the firing rate of hidden neuron n over the part and the batch: a
+firing-rate regularizer (not in the thesis), for networks whose activity drifts up.
 
 Memory: the state is detached between parts and nothing of a part (graph, activations) is kept
 after its optimizer step, so peak memory is that of one part: it grows with T / K, not with T
@@ -80,6 +83,11 @@ class FPTTConfig:
     # omega_p of a sequence-label regression (0-based p): "linear" (p + 1) / K, or "published"
     # p + 1 / K, what the published Add-task code computes (``(p+1/PARTS) * loss``)
     weighting: str = "linear"
+    # firing-rate regularizer, added to every part's loss (0 = off):
+    # rate_penalty * sum over spiking layers of mean_n (r_n - rate_target)^2, r_n the firing
+    # rate of neuron n over the part and the batch (e-prop's rate regularizer, Bellec et al. 2020)
+    rate_penalty: float = 0.0
+    rate_target: float = 0.0
 
     def __post_init__(self) -> None:
         if int(self.parts) < 1:
@@ -90,6 +98,12 @@ class FPTTConfig:
             raise NeurocompileError(f"fptt alpha = {self.alpha} must be > 0 (beta/alpha is used)")
         if not 0 < self.beta <= 1:
             raise NeurocompileError(f"fptt beta = {self.beta} must be in (0, 1]")
+        if not self.rate_penalty >= 0:
+            raise NeurocompileError(f"fptt rate_penalty = {self.rate_penalty} must be >= 0")
+        if not 0 <= self.rate_target <= 1:
+            raise NeurocompileError(
+                f"fptt rate_target = {self.rate_target} must be a firing rate in [0, 1]"
+            )
         if self.weighting not in WEIGHTINGS:
             raise NeurocompileError(
                 f"fptt weighting = {self.weighting!r} is not one of {WEIGHTINGS}"
@@ -166,6 +180,18 @@ class FPTTRegularizer:
             w_bar.mul_(1.0 - b).add_(b * w - (b / a) * lam)
 
 
+def rate_loss(spikes: dict[str, torch.Tensor], target: float) -> torch.Tensor:
+    """``sum_layers mean_n (r_n - target)^2`` over the hidden layers (not a spiking readout).
+
+    ``spikes[name]`` is ``[B, T_part, n]``; ``r_n`` its mean over the batch and the part.
+    """
+    total = next(iter(spikes.values())).new_zeros(())
+    for name, s in spikes.items():
+        if name != "readout":
+            total = total + torch.mean((s.mean(dim=(0, 1)) - target) ** 2)
+    return total
+
+
 def part_loss(
     out: torch.Tensor,
     y: torch.Tensor,
@@ -231,14 +257,17 @@ def fptt_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: StepContext
         out, spikes, state = net(x[:, span[0] : span[1]], state=state, return_state=True)
         omega = cfg.omega(p, len(bounds))
         task = part_loss(out, y, ctx.decode, ctx.num_classes, p, len(bounds), span, omega)
-        (task + reg.penalty()).backward()
+        loss = task + reg.penalty()
+        if cfg.rate_penalty > 0 and spikes:
+            loss = loss + cfg.rate_penalty * rate_loss(spikes, cfg.rate_target)
+        loss.backward()
         ctx.update()  # clip (trainer.clip), optimizer step, zero grad
         reg.update()
         losses.append(float(task.detach()) / (omega if _weighted(ctx, y) else 1.0))
         outs.append(out.detach())
         for k, v in spikes.items():
             spike_sums[k] = spike_sums.get(k, 0) + v.detach().sum(1, keepdim=True)
-        del out, spikes, task
+        del out, spikes, task, loss
     T = x.shape[1]
     # spikes are returned as time averages [B, 1, n] (their mean is the firing rate): keeping
     # every part's [B, T_part, n] spikes would make memory grow with T

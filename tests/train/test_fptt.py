@@ -40,9 +40,11 @@ def _ctx(model: nn.Module, opt: torch.optim.Optimizer, clip: float = 0.0, **opti
 WEIGHTS = {"linear": lambda p, K: (p + 1) / K, "published": lambda p, K: p + 1 / K}
 
 
-@pytest.mark.parametrize("weighting", sorted(WEIGHTS))
-def test_update_equations_match_a_direct_implementation(weighting):
-    alpha, beta, rho, lr, K = 0.7, 0.4, 0.3, 0.1, 3
+@pytest.mark.parametrize(
+    "weighting, rate_penalty", [(w, 0.0) for w in sorted(WEIGHTS)] + [("published", 2.0)]
+)
+def test_update_equations_match_a_direct_implementation(weighting, rate_penalty):
+    alpha, beta, rho, lr, K, r0 = 0.7, 0.4, 0.3, 0.1, 3, 0.05
     model = _model()
     ref = copy.deepcopy(model)
     ctx = _ctx(
@@ -53,6 +55,8 @@ def test_update_equations_match_a_direct_implementation(weighting):
         beta=beta,
         rho=rho,
         weighting=weighting,
+        rate_penalty=rate_penalty,
+        rate_target=r0,
     )
     # direct implementation: analytic gradient of the regularizer, plain SGD, eq. 4.1c by hand
     W = [p for p in ref.parameters()]
@@ -63,8 +67,13 @@ def test_update_equations_match_a_direct_implementation(weighting):
         fptt_step(model, x, y, ctx)
         state = None
         for p, (a, b) in enumerate(part_bounds(30, K)):
-            out, _, state = ref(x[:, a:b], state=state, return_state=True)
+            out, spikes, state = ref(x[:, a:b], state=state, return_state=True)
             task = WEIGHTS[weighting](p, K) * F.mse_loss(out[:, -1, 0], y)
+            # the rate term: per hidden neuron, its rate over the part and batch against r0
+            s = spikes["layers.0"]  # [B, T_part, n]
+            n = s.shape[-1]
+            rates = [s[:, :, i].sum() / (s.shape[0] * s.shape[1]) for i in range(n)]
+            task = task + rate_penalty * sum((r - r0) ** 2 for r in rates) / n
             grads = torch.autograd.grad(task, W)
             with torch.no_grad():
                 for w, g, wb, lm in zip(W, grads, W_bar, lam):
@@ -129,6 +138,36 @@ def test_state_is_carried_and_detached_between_parts():
     assert res.loss == pytest.approx(float(F.mse_loss(full[:, -1, 0], y).detach()), rel=1e-6)
 
 
+def test_rate_loss_by_hand():
+    from neurocompile.train.fptt import rate_loss
+
+    # two hidden neurons over B = 2, T = 2: rates 3/4 and 0; a spiking readout is not counted
+    s = torch.tensor([[[1.0, 0.0], [1.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]]])
+    got = rate_loss({"layers.0": s, "readout": torch.ones(2, 2, 3)}, target=0.25)
+    assert float(got) == pytest.approx(((0.75 - 0.25) ** 2 + 0.25**2) / 2)
+
+
+def test_rate_penalty_keeps_the_firing_rate_down():
+    """Five FPTT batches from one initial model: without the penalty the rate rises (0.054 to
+    0.12 here), with rate_penalty = 100 (target 0) it falls (to 0.005)."""
+    base = _model(seed=3, hidden=16)
+    x_test, _ = (torch.from_numpy(a) for a in make_add_task(64, 40, seed=99))
+
+    def trained_rate(c: float) -> float:
+        model = copy.deepcopy(base)
+        ctx = _ctx(model, torch.optim.Adam(model.parameters(), lr=0.01), parts=4, rate_penalty=c)
+        for b in range(5):
+            x, y = (torch.from_numpy(a) for a in make_add_task(32, 40, seed=b))
+            fptt_step(model, x, y, ctx)
+        with torch.no_grad():
+            return float(model(x_test)[1]["layers.0"].mean())
+
+    with torch.no_grad():
+        start = float(base(x_test)[1]["layers.0"].mean())
+    free, penalized = trained_rate(0.0), trained_rate(100.0)
+    assert penalized < 0.5 * start < free
+
+
 def test_classification_part_loss_is_eq_4_2():
     out = torch.tensor([[[0.0, 0.0, 0.0], [2.0, 0.0, -1.0]]])  # [B=1, T=2, C=3]
     y = torch.tensor([0])
@@ -156,6 +195,10 @@ def test_bad_options_are_user_errors():
         FPTTConfig(alpha=0)
     with pytest.raises(NeurocompileError, match="fptt weighting = 'cubic' is not one of"):
         FPTTConfig.from_options({"weighting": "cubic"})
+    with pytest.raises(NeurocompileError, match="fptt rate_penalty = -1 must be >= 0"):
+        FPTTConfig.from_options({"rate_penalty": -1})
+    with pytest.raises(NeurocompileError, match="fptt rate_target = 2 must be a firing rate"):
+        FPTTConfig.from_options({"rate_target": 2})
 
 
 def test_fptt_through_the_trainer_loop():
