@@ -129,13 +129,17 @@ def test_run_table_with_a_run_that_never_reached_an_evaluation() -> None:
         "fptt": [
             {"iter": 0, "time_s": 1.0, "train_mse": 0.5, "test_mse": 0.4},
             {"iter": 1, "time_s": 2.0, "train_mse": 0.3, "test_mse": 0.2},
+            {"iter": 2, "time_s": 3.0, "train_mse": 0.004, "test_mse": 0.00359},
         ],
         "bptt_curriculum_published": [
             {"iter": 0, "time_s": 2.8, "train_mse": 0.065, "diverged": True}
         ],
     }
     rows = mod.summary_table(curves).splitlines()
-    assert rows[2].startswith("| FPTT from scratch | 2 | 2 s | 0.400 | 0.200 (iteration 1) |")
+    # three significant figures, so an MSE of 0.0036 is not rounded to 0.004
+    assert rows[2].startswith(
+        "| FPTT from scratch | 3 | 3 s | 0.4 | 0.00359 (iteration 2) | 0.00359 (iteration 2) |"
+    )
     assert "| - | - | - | 0.065 | divergence (a parameter not finite) |" in rows[3]
 
 
@@ -241,3 +245,25 @@ def test_voltage_readout_reads_voltages_and_is_refused_for_shipping(tmp_path: Pa
         )
         assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
         assert proc.stderr.count("\n") == 1 and "--readout-voltage" in proc.stderr
+
+
+def test_every_run_entry_names_its_config_and_its_iterations() -> None:
+    """Each ``RUNS`` entry's config exists, its ``--init`` (if any) is another entry's model,
+    and its ``--iters`` is the number of iterations its curve holds (fewer only if it
+    diverged), so the table's commands reproduce the runs as recorded."""
+    drv = _driver()
+    here = DRIVER.parent
+    folders = {folder for _, folder, _, _, _ in drv.RUNS}
+    for key, folder, method, _, args in drv.RUNS:
+        words = args.split()
+        if "--config" in words:  # else the driver's default, config.toml
+            assert (ROOT / words[words.index("--config") + 1]).is_file(), key
+        assert words[words.index("--out") + 1] == f"trained/add_ltc_fptt/{folder}", key
+        if "--init" in words:
+            assert Path(words[words.index("--init") + 1]).parent.name in folders, key
+        curve = here / folder / f"curve_{method}.jsonl"
+        if not curve.is_file():
+            continue
+        records = [json.loads(line) for line in curve.read_text().splitlines()]
+        iters = int(words[words.index("--iters") + 1])
+        assert len(records) == iters or records[-1].get("diverged"), (key, len(records), iters)
