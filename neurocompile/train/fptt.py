@@ -84,7 +84,7 @@ class FPTTConfig:
     # p + 1 / K, what the published Add-task code computes (``(p+1/PARTS) * loss``)
     weighting: str = "linear"
     # firing-rate regularizer, added to every part's loss (0 = off):
-    # rate_penalty * sum over spiking layers of mean_n (r_n - rate_target)^2, r_n the firing
+    # rate_penalty * sum over hidden layers of mean_n (r_n - rate_target)^2, r_n the firing
     # rate of neuron n over the part and the batch (e-prop's rate regularizer, Bellec et al. 2020)
     rate_penalty: float = 0.0
     rate_target: float = 0.0
