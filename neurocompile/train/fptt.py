@@ -90,6 +90,10 @@ class FPTTConfig:
     rate_target: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in ("parts", "part_length", "alpha", "beta", "rho", "rate_penalty", "rate_target"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise NeurocompileError(f"fptt {name} = {value!r} must be a number")
         if int(self.parts) < 1:
             raise NeurocompileError(f"fptt parts = {self.parts} must be >= 1 (K, thesis 4.2)")
         if int(self.part_length) < 0:

@@ -195,6 +195,8 @@ def test_bad_options_are_user_errors():
         FPTTConfig(alpha=0)
     with pytest.raises(NeurocompileError, match="fptt weighting = 'cubic' is not one of"):
         FPTTConfig.from_options({"weighting": "cubic"})
+    with pytest.raises(NeurocompileError, match="fptt rate_penalty = 'x' must be a number"):
+        FPTTConfig.from_options({"rate_penalty": "x"})
     with pytest.raises(NeurocompileError, match="fptt rate_penalty = -1 must be >= 0"):
         FPTTConfig.from_options({"rate_penalty": -1})
     with pytest.raises(NeurocompileError, match="fptt rate_target = 2 must be a firing rate"):
