@@ -60,7 +60,11 @@ def _curve(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "curve_fptt.jsonl").read_text().splitlines()]
 
 
-@pytest.mark.parametrize("noise", [[], ["--input-noise", "0.05"]], ids=["clean", "noisy"])
+@pytest.mark.parametrize(
+    "noise",
+    [[], ["--input-noise", "0.05"], ["--ema", "0.9"]],
+    ids=["clean", "noisy", "averaged"],
+)
 def test_resume_continues_exactly(tmp_path: Path, noise: list[str]) -> None:
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(TINY)
@@ -121,6 +125,71 @@ def test_input_noise_is_recorded_and_a_negative_one_refused(tmp_path: Path) -> N
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr == "error: --input-noise -1.0: give a standard deviation >= 0, e.g. 0.01\n"
+
+
+def test_parameter_average_is_the_hand_computed_moving_average() -> None:
+    """ParameterAverage after three updates equals d^3 W0 + (1-d) (d^2 W1 + d W2 + W3),
+    computed in float64 from the recorded iterates; the source model is left untouched."""
+    import torch
+
+    driver = _driver()
+    model = torch.nn.Linear(3, 2)
+    d = 0.8
+    avg = driver.ParameterAverage(model, d)
+    iterates = [[p.detach().double().clone() for p in model.parameters()]]
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(3):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn(p.shape, generator=gen))
+        iterates.append([p.detach().double().clone() for p in model.parameters()])
+        avg.update()
+    for i, p in enumerate(avg.model.parameters()):
+        w = [it[i] for it in iterates]
+        want = d**3 * w[0] + (1 - d) * (d**2 * w[1] + d * w[2] + w[3])
+        assert torch.allclose(p.double(), want, atol=1e-6)
+        assert not p.requires_grad
+    assert all(p.requires_grad for p in model.parameters())
+    assert not torch.equal(avg.model.weight, model.weight)
+
+
+def test_ema_run_saves_the_averaged_model_and_refuses_a_bad_decay(tmp_path: Path) -> None:
+    """With --ema the checkpoint holds the averaged weights (not the raw iterate in the resume
+    file), the curve records both errors, and a decay outside (0, 1) is one error line."""
+    import torch
+
+    from neurocompile.checkpoint import read_checkpoint
+
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "run"
+    _run("--config", str(cfg), "--iters", "4", "--eval-every", "3", "--out", str(out), "--ema", "0.5")
+    ck = read_checkpoint(out / "model_fptt.pt")
+    assert ck["trainer"]["ema"] == 0.5
+    state = torch.load(out / "resume_fptt.pt", weights_only=True)
+    for name, w in ck["state_dict"].items():
+        assert torch.equal(w, state["ema"][name])
+    assert any(not torch.equal(state["ema"][n], state["model"][n]) for n in state["model"])
+    evals = [r for r in _curve(out) if "test_mse" in r]
+    assert [r["iter"] for r in evals] == [0, 3] and all("test_mse_raw" in r for r in evals)
+    for bad in ("1.0", "0", "nan"):
+        proc = subprocess.run(
+            [sys.executable, str(DRIVER), "--config", str(cfg), "--out", str(out), "--ema", bad],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.startswith(f"error: --ema {float(bad)}: give a decay between 0 and 1")
+    # resuming an averaged run without --ema is refused, not silently restarted
+    proc = subprocess.run(
+        [sys.executable, str(DRIVER), "--config", str(cfg), "--out", str(out), "--resume"]
+        + ["--iters", "6"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1 and "resume it with the same --ema option" in proc.stderr
 
 
 def test_run_table_with_a_run_that_never_reached_an_evaluation() -> None:

@@ -19,6 +19,12 @@ target stays the clean sum): an experiment against the network's chaos (README, 
 The firing-rate penalty, the other one, is a trainer option of the config
 (``rate_penalty``, ``rate_target``; ``neurocompile.train.fptt``).
 
+``--ema DECAY`` keeps an exponential moving average of the parameters (Polyak averaging:
+``W_ema <- DECAY * W_ema + (1 - DECAY) * W`` after every iteration). The averaged model is the
+run's model: it is evaluated (``test_mse``; the raw iterate's error is ``test_mse_raw``) and
+checkpointed, while training continues on the raw iterate. It damps the iteration-to-iteration
+noise of the test error.
+
 ``--finalize RUN_DIR`` writes the shipped files of this folder from its runs (``RUNS`` in
 ``add_runs.py``):
 ``model.pt`` (the FPTT checkpoint of RUN_DIR), ``curves.json`` (every run's loss curve),
@@ -184,7 +190,32 @@ def training_batch(
     return xt, yt
 
 
-def save_resume(path: Path, next_iter: int, elapsed: float, model, opt, reg) -> None:
+class ParameterAverage:
+    """An exponential moving average of a model's parameters, held in a copy of the model.
+
+    ``update()`` after every optimizer step: ``W_ema <- decay * W_ema + (1 - decay) * W``,
+    starting from the weights at construction. Buffers are copied, not averaged.
+    """
+
+    def __init__(self, model: torch.nn.Module, decay: float) -> None:
+        import copy
+
+        self.decay, self.source = decay, model
+        self.model = copy.deepcopy(model)
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self) -> None:
+        for avg, p in zip(self.model.parameters(), self.source.parameters()):
+            avg.lerp_(p.detach(), 1.0 - self.decay)
+        for avg, b in zip(self.model.buffers(), self.source.buffers()):
+            avg.copy_(b)
+
+
+def save_resume(
+    path: Path, next_iter: int, elapsed: float, model, opt, reg, ema: ParameterAverage | None = None
+) -> None:
     """Everything a run needs to continue exactly (written atomically)."""
     state = {
         "iteration": next_iter,
@@ -194,17 +225,28 @@ def save_resume(path: Path, next_iter: int, elapsed: float, model, opt, reg) -> 
         "w_bar": [] if reg is None else reg.w_bar,
         "lam": [] if reg is None else reg.lam,
     }
+    if ema is not None:
+        state["ema"] = ema.model.state_dict()
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     tmp.replace(path)
 
 
-def load_resume(path: Path, model, opt, reg) -> tuple[int, float]:
+def load_resume(
+    path: Path, model, opt, reg, ema: ParameterAverage | None = None
+) -> tuple[int, float]:
     """Restore a :func:`save_resume` file; returns ``(next iteration, elapsed seconds)``."""
     if not path.is_file():
         raise SystemExit(f"error: {path} does not exist; start the run without --resume")
     state = torch.load(path, map_location="cpu", weights_only=True)
+    if (ema is not None) != ("ema" in state):
+        raise SystemExit(
+            f"error: {path} was written by a run {'without' if ema is not None else 'with'} "
+            "--ema; resume it with the same --ema option"
+        )
     model.load_state_dict(state["model"])
+    if ema is not None:
+        ema.model.load_state_dict(state["ema"])
     opt.load_state_dict(state["optimizer"])
     if reg is not None:
         for dst, src in zip(reg.w_bar + reg.lam, state["w_bar"] + state["lam"]):
@@ -257,6 +299,13 @@ def main() -> None:
         help="add N(0, SIGMA^2) to the training inputs' value channel (default 0: none)",
     )
     ap.add_argument(
+        "--ema",
+        type=float,
+        default=None,
+        metavar="DECAY",
+        help="evaluate and save a moving average of the parameters (e.g. 0.99; default: none)",
+    )
+    ap.add_argument(
         "--readout-voltage",
         action="store_true",
         help="diagnostic: the readout integrates the hidden voltages, not spikes (not deployable)",
@@ -285,7 +334,11 @@ def main() -> None:
         raise SystemExit(
             f"error: --input-noise {a.input_noise}: give a standard deviation >= 0, e.g. 0.01"
         )
+    if a.ema is not None and not (0.0 < a.ema < 1.0):
+        raise SystemExit(f"error: --ema {a.ema}: give a decay between 0 and 1, e.g. 0.99")
     noise = {"input_noise": a.input_noise} if a.input_noise > 0 else {}
+    if a.ema is not None:
+        noise["ema"] = a.ema
     raw = tomllib.loads(a.config.read_text())
     trainer = dict(raw["trainer"])
     if a.method is not None:
@@ -310,13 +363,14 @@ def main() -> None:
         if (cfg.method == "fptt")
         else None
     )
+    ema = None if a.ema is None else ParameterAverage(model, a.ema)
     xt, yt = (torch.from_numpy(v) for v in make_add_task(1000, T, seed=TEST_SEED, quiet_tail=tail))
     a.out.mkdir(parents=True, exist_ok=True)
     curve = a.out / f"curve_{cfg.method}.jsonl"
     resume = a.out / f"resume_{cfg.method}.pt"
     start, t_before = 0, 0.0
     if a.resume:
-        start, t_before = load_resume(resume, model, opt, reg)
+        start, t_before = load_resume(resume, model, opt, reg, ema)
         kept = [ln for ln in curve.read_text().splitlines() if json.loads(ln)["iter"] < start]
         curve.write_text("".join(ln + "\n" for ln in kept))
     else:
@@ -331,8 +385,14 @@ def main() -> None:
             with curve.open("a") as f:
                 f.write(json.dumps(rec) + "\n")
             break
+        if ema is not None:
+            ema.update()
         if it % a.eval_every == 0 or it == a.iters - 1:
-            ev = evaluate(model, xt, yt, model.spec.decode, 0, batch_size=250)
+            if ema is not None:
+                ev_raw = evaluate(model, xt, yt, model.spec.decode, 0, batch_size=250)
+                rec["test_mse_raw"] = ev_raw["loss"]
+            shipped = model if ema is None else ema.model
+            ev = evaluate(shipped, xt, yt, model.spec.decode, 0, batch_size=250)
             rec["test_mse"] = ev["loss"]
             rec["firing_rate"] = ev["firing_rate"]
             metrics = {"test_mse": ev["loss"], "iterations": it + 1, "T": T}
@@ -340,12 +400,12 @@ def main() -> None:
                 metrics["readout_voltage"] = True
             save_checkpoint(
                 a.out / f"model_{cfg.method}.pt",
-                model,
+                shipped,
                 metrics=metrics,
                 dataset=raw["dataset"],
                 trainer={**cfg.to_dict(), "iterations": it + 1, **noise},
             )
-            save_resume(resume, it + 1, time.time() - t0, model, opt, reg)
+            save_resume(resume, it + 1, time.time() - t0, model, opt, reg, ema)
         with curve.open("a") as f:
             f.write(json.dumps(rec) + "\n")
 
