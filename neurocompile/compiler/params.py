@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import ir
+from ..errors import ModelFileError
 from . import fixed
 
 
@@ -73,6 +74,12 @@ def ltc_params(graph: ir.Graph, name: str) -> fixed.LTCParams:
     """``fixed.LTCParams`` of a quantized LTC population (``ibias`` from its synapse biases)."""
     node: ir.LTC = graph.nodes[name]
     _need(node, name, "gate_m_mant", "gate_adp_mant", "gate_exp", "sigmoid_lut", "state_scale")
+    if np.shape(node.sigmoid_lut) != (fixed.LUT_SIZE,):
+        raise ModelFileError(
+            f"population {name!r}: its sigmoid table has {np.size(node.sigmoid_lut)} entries, "
+            f"this neurocompile's LTC uses {fixed.LUT_SIZE} ({fixed.RET_BITS}-bit retentions); "
+            "the graph was compiled by an older version: build it again from the model"
+        )
     n, s = node.size, float(node.state_scale)
     z1 = float(1 << fixed.GATE_FRAC_BITS)
     bias = np.zeros(n) if node.bias is None else np.asarray(node.bias) * s

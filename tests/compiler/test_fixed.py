@@ -198,9 +198,9 @@ def test_alif_threshold_trace_hand_sequence():
 
 
 def test_ltc_constant_gates_hand_sequence():
-    # All gate weights 0, gate biases 0 -> z = 0 -> r = LUT[2048] = round(4096 * 0.5) = 2048
-    # (alpha = 0.5). V = tz(V * (2*2048 - 4096) / 4096) + tz(I * 2048 / 4096) = I / 2 with
-    # I = a_in << 6 = 64 a_in. With a_in = 3: V = 96 every step; threshold b0 = 128 (voltage
+    # All gate weights 0, gate biases 0 -> z = 0 -> r = LUT[4096] = round(65536 * 0.5) = 32768
+    # (alpha = 0.5). V = tz(V * (2*32768 - 65536) / 65536) + tz(I * 32768 / 65536) = I / 2
+    # with I = a_in << 6 = 64 a_in. With a_in = 3: V = 96 every step; threshold b0 = 128 (voltage
     # units): no spike. With a_in = 5: V = 160 > 128: spike each step, reset to 0.
     n = 1
     z = np.zeros((n, n), np.int64)
@@ -217,13 +217,60 @@ def test_ltc_constant_gates_hand_sequence():
         b0=np.array([128]),
         beta=np.array([0]),
     )
-    assert fixed.sigmoid_lut()[fixed.LUT_SIZE // 2] == 2048
+    assert fixed.sigmoid_lut()[fixed.LUT_SIZE // 2] == 32768
     st_ = fixed.ltc_init(n)
     for _ in range(3):
         s, st_, _ = fixed.ltc_step(np.array([3]), st_, p)
         assert st_.v[0] == 96 and not s[0]
     s, st_, _ = fixed.ltc_step(np.array([5]), st_, p)
     assert s[0] and st_.v[0] == 0
+
+
+def test_sigmoid_table_reaches_long_time_constants():
+    """The 16-bit table: 8192 entries for z in [-16, 16), monotone, sigmoid(8) = 65514 / 65536
+    (a 12-bit table stopped at 4095 / 4096 there), and every z from 10.69 on at 65535
+    (65536 sigmoid(z) >= 65534.5 from z = 2736 / 256)."""
+    lut = fixed.sigmoid_lut()
+    assert lut.shape == (8192,) and lut.dtype == np.int64
+    assert np.all(np.diff(lut) >= 0) and lut[0] == 0 and lut[-1] == 65535
+    at = lambda z: int(lut[fixed.LUT_SIZE // 2 + round(z * 256)])  # noqa: E731
+    assert at(8) == 65514  # round(65536 / (1 + e^-8)) = round(65514.02)
+    assert at(2735 / 256) == 65534 and at(2736 / 256) == 65535 and at(15.99) == 65535
+    assert at(-8) == 22  # round(65536 * 3.354e-4) = round(21.98)
+    # z beyond the table saturates
+    assert fixed.lut_lookup(np.array([10**6, -(10**6)]), lut).tolist() == [65535, 0]
+
+
+def test_ltc_saturated_gate_keeps_its_voltage_for_thousands_of_steps():
+    """A membrane gate at z = 12 (bias 12 * 256) gives r = 65535: the voltage decays by
+    (2 * 65535 - 65536) / 65536 = 1 - 2**-15 per step. From V = 2**20 with no input:
+    step 1 is exactly 2**20 - 32, and after 1000 steps V lies between the truncated bound
+    V0 q**1000 - 1000 and V0 q**1000 (q = 1 - 2**-15; each step truncates less than 1), which is
+    97% of the start; a 12-bit table (q = 1 - 2/4096) would have kept 14%."""
+    n = 1
+    z = np.zeros((n, n), np.int64)
+    p = fixed.LTCParams(
+        gm_x=z,
+        gm_v=z,
+        zb_m=np.array([12 * 256]),
+        ga_x=z,
+        ga_e=z,
+        zb_a=np.zeros(n, np.int64),
+        gate_exp=0,
+        lut=fixed.sigmoid_lut(),
+        bias=np.zeros(n, np.int64),
+        b0=np.array([fixed.V_MAX]),
+        beta=np.array([0]),
+    )
+    st_ = fixed.ltc_init(n, np.array([2**20]))
+    _, st_, _ = fixed.ltc_step(np.array([0]), st_, p)
+    assert int(st_.v[0]) == 2**20 - 32
+    for _ in range(999):
+        s, st_, _ = fixed.ltc_step(np.array([0]), st_, p)
+        assert not s[0]
+    exact = 2**20 * (1 - 2**-15) ** 1000
+    assert exact - 1000 <= int(st_.v[0]) <= exact
+    assert int(st_.v[0]) > 0.96 * 2**20
 
 
 @given(b=st.floats(-5e5, 5e5, allow_nan=False))

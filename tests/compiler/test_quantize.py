@@ -201,3 +201,44 @@ def test_input_payload_scale_is_lowered_for_small_input_weights():
     assert "x.scale_lowered" in ctx.report["quantize"]
     mant = np.abs(q.nodes["ff"].weight_mant).max()
     assert 126 <= mant <= 254  # the largest real mantissa is 127 (7 bits), on the even grid
+
+
+def test_ltc_graph_with_an_old_12_bit_sigmoid_table_is_refused_by_the_simulator(tmp_path):
+    """A graph compiled before the 16-bit retention table (4096 entries of 12 bits) would run
+    with wrong decays; ``neurocompile run`` names the problem and the fix in one line."""
+    import subprocess
+    import sys
+
+    from neurocompile.ir.io_hdf5 import save_hdf5
+
+    n = 4
+    g = small_graph(kind="spikes", n=n)
+    g.nodes["h"] = ir.LTC(
+        size=n,
+        gate_m_weight=np.zeros((n, 2 * n)),
+        gate_m_bias=np.zeros(n),
+        gate_adp_weight=np.zeros((n, 2 * n)),
+        gate_adp_bias=np.zeros(n),
+    )
+    q, _ = compile_graph(g, "loihi2")
+    assert q.nodes["h"].sigmoid_lut.shape == (fixed.LUT_SIZE,)
+    q.nodes["h"].sigmoid_lut = np.round(4096 / (1 + np.exp(-(np.arange(4096) - 2048) / 256)))
+    build = tmp_path / "build"
+    build.mkdir()
+    save_hdf5(q, build / "graph.h5")
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((1, 5, 5), np.float32))
+    proc = subprocess.run(
+        [sys.executable, "-m", "neurocompile", "run", str(build), "--input", str(x)]
+        + ["--engine", "cycle", "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "neurocompile: error: population 'h': its sigmoid table has 4096 entries, this neurocompile's LTC "
+        "uses 8192 (16-bit retentions); the graph was compiled by an older version: build it "
+        "again from the model"
+    ]
+    assert not (tmp_path / "out").exists()

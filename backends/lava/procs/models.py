@@ -394,7 +394,7 @@ class PyLTCModelBitAcc(_SampleReset, PyLoihiProcessModel):
     s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
     gate_m: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
     gate_adp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
-    lut: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=13)
+    lut: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fixed.RET_BITS + 1)
     v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     eta: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     s_prev: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
