@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data import encode, load_dataset
     from ..errors import NeurocompileError
     from ..nn import SRNN, SRNNSpec
-    from ..train.loop import evaluate
+    from ..train.loop import check_method, evaluate
     from ..train.trainer import fit
 
     cfg = load_config(args.config)
@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     rank = dist.get_rank() if dist.is_initialized() else 0
     if cfg.trainer.threads > 0:
         torch.set_num_threads(cfg.trainer.threads)
+    try:  # the method and its options, before any data is loaded or file written
+        check_method(cfg.trainer)
+    except NeurocompileError as exc:
+        raise NeurocompileError(f"config {args.config}: [trainer] {exc}") from None
 
     t0 = time.perf_counter()
     try:

@@ -285,4 +285,4 @@ def _weighted(ctx: StepContext, y: torch.Tensor) -> bool:
     return ctx.num_classes == 0 and not (ctx.decode == "per_step" and y.dim() >= 2)
 
 
-register_method("fptt", fptt_step)
+register_method("fptt", fptt_step, FPTTConfig.from_options)

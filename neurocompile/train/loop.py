@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
 
+from ..errors import NeurocompileError
 from ..nn import decode
 from .config import TrainerConfig
 
@@ -81,11 +83,36 @@ METHODS: dict[str, Callable[[nn.Module, torch.Tensor, torch.Tensor, StepContext]
 }
 
 
+OPTION_CHECKS: dict[str, Callable[[dict[str, Any] | None], Any]] = {}
+
+
 def register_method(
-    name: str, step: Callable[[nn.Module, torch.Tensor, torch.Tensor, StepContext], StepResult]
+    name: str,
+    step: Callable[[nn.Module, torch.Tensor, torch.Tensor, StepContext], StepResult],
+    check_options: Callable[[dict[str, Any] | None], Any] | None = None,
 ) -> None:
-    """Add a training method usable as ``[trainer] method = name``."""
+    """Add a training method usable as ``[trainer] method = name``.
+
+    ``check_options(options)`` validates ``[trainer] options`` for this method (raising
+    ``NeurocompileError``); :func:`check_method` runs it before any training starts.
+    """
     METHODS[name] = step
+    if check_options is not None:
+        OPTION_CHECKS[name] = check_options
+
+
+def check_method(cfg: Any) -> None:
+    """Raise ``NeurocompileError`` unless ``cfg.method`` (a ``TrainerConfig``) is a known method
+    whose ``options`` pass its check; called before a run creates any file."""
+    if cfg.method not in METHODS and cfg.method == "fptt":
+        from . import fptt  # noqa: F401  (registers itself)
+    if cfg.method not in METHODS:
+        raise NeurocompileError(
+            f"trainer method {cfg.method!r} is unknown; use one of {sorted(METHODS)}"
+        )
+    check = OPTION_CHECKS.get(cfg.method)
+    if check is not None:
+        check(cfg.options)
 
 
 @torch.no_grad()

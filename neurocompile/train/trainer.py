@@ -28,7 +28,7 @@ from ..errors import NeurocompileError
 from ..nn import decode
 from ..nn.model import SRNN
 from .config import TrainerConfig
-from .loop import METHODS, StepContext, evaluate
+from .loop import METHODS, StepContext, check_method, evaluate
 
 
 def make_optimizer(params: list[nn.Parameter], cfg: TrainerConfig) -> torch.optim.Optimizer:
@@ -70,13 +70,7 @@ def fit(
     validation split the returned model holds the weights of the epoch with the best
     validation accuracy (lowest validation loss for regression); without one, the last epoch.
     """
-    if cfg.method not in METHODS:
-        if cfg.method == "fptt":
-            from . import fptt  # noqa: F401  (registers itself)
-        if cfg.method not in METHODS:
-            raise NeurocompileError(
-                f"trainer method {cfg.method!r} is unknown; use one of {sorted(METHODS)}"
-            )
+    check_method(cfg)
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(seed)

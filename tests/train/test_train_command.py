@@ -84,3 +84,26 @@ def test_bad_config_is_one_line_exit_1(tmp_path, capsys, text, match):
 def test_missing_config_file(tmp_path, capsys):
     assert main(["train", str(tmp_path / "none.toml")]) == 1
     assert "cannot read it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("trainer", "match"),
+    [
+        ('method = "fptt"\noptions = { rate_penalty = "x" }', "fptt rate_penalty = 'x' must be"),
+        ('method = "fptt"\noptions = { alpha = -1 }', r"fptt alpha = -1 must be > 0"),
+        ('method = "fptt"\noptions = { parts = 2, gamma = 1 }', r"options \['gamma'\] are unknown"),
+        ('method = "rtrl"', "trainer method 'rtrl' is unknown"),
+    ],
+)
+def test_bad_method_or_option_stops_before_any_file_is_written(tmp_path, capsys, trainer, match):
+    """A bad trainer method or FPTT option is one line naming the config, exit 1, and the
+    output folder is never created (it used to hold an empty metrics.jsonl)."""
+    out = tmp_path / "run"
+    text = CONFIG.format(out=out).replace("[trainer]\n", f"[trainer]\n{trainer}\n")
+    cfg = write(tmp_path, text)
+    assert main(["train", str(cfg)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"neurocompile: error: config {cfg}: [trainer] "), err
+    assert pytest.importorskip("re").search(match, err), err
+    assert not out.exists()
