@@ -236,9 +236,10 @@ def test_ltc_graph_with_an_old_12_bit_sigmoid_table_is_refused_by_the_simulator(
         check=False,
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert proc.stderr.strip().splitlines() == [
-        "neurocompile: error: population 'h': its sigmoid table has 4096 entries, this neurocompile's LTC "
-        "uses 8192 (16-bit retentions); the graph was compiled by an older version: build it "
-        "again from the model"
-    ]
+    want = (
+        "neurocompile: error: population 'h': its sigmoid table has 4096 entries, this "
+        "neurocompile's LTC uses 8192 (16-bit retentions); the graph was compiled by an older "
+        "version: build it again from the model"
+    )
+    assert proc.stderr.strip().splitlines() == [want]
     assert not (tmp_path / "out").exists()

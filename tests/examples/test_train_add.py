@@ -163,7 +163,9 @@ def test_ema_run_saves_the_averaged_model_and_refuses_a_bad_decay(tmp_path: Path
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(TINY)
     out = tmp_path / "run"
-    _run("--config", str(cfg), "--iters", "4", "--eval-every", "3", "--out", str(out), "--ema", "0.5")
+    _run(
+        "--config", str(cfg), "--iters", "4", "--eval-every", "3", "--out", str(out), "--ema", "0.5"
+    )
     ck = read_checkpoint(out / "model_fptt.pt")
     assert ck["trainer"]["ema"] == 0.5
     state = torch.load(out / "resume_fptt.pt", weights_only=True)
@@ -255,6 +257,70 @@ def test_sensitivity_rows_start_from_the_unperturbed_model(tmp_path: Path) -> No
     ]
     assert rows[0][3:] == ["0", "0"]
     assert float(rows[-1][3]) > 0, "a 1% perturbation left the output unchanged"
+
+
+def test_table_gate_is_the_chips_lookup() -> None:
+    """The float emulation of the chip's sigmoid table equals fixed.lut_lookup on floor(256 z)
+    divided by 2**16, over the table's range and beyond it."""
+    import numpy as np
+    import torch
+
+    from neurocompile.compiler import fixed
+
+    driver = _driver()
+    diag = sys.modules["diagnostics"]
+    lut = fixed.sigmoid_lut()
+    gate = diag._table_gate(torch.from_numpy(lut), fixed.RET_UNITY)
+    z = torch.linspace(-20, 20, 4001, dtype=torch.float64)
+    got = gate(z[None], None, None, z[None]).squeeze(0)  # weight None: z is the bias
+    want = fixed.lut_lookup(np.floor(z.numpy() * 256).astype(np.int64), lut) / fixed.RET_UNITY
+    assert torch.equal(got, torch.from_numpy(want))
+    assert driver.gate_inputs is diag.gate_inputs
+
+
+def test_gate_inputs_counts_a_saturated_membrane_gate(tmp_path: Path) -> None:
+    """A model whose membrane gate has weights 0 and bias 20 (z = 20 everywhere) and whose
+    threshold gate has weights 0 and bias 0 (z = 0): 100% and 0% of the inputs are saturated;
+    the float row is the model's own error."""
+    import torch
+
+    from neurocompile.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
+
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "run"
+    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(out))
+    model, _ = load_checkpoint(out / "model_fptt.pt")
+    ltc = model.layers[0].cell
+    with torch.no_grad():
+        ltc.m_weight.zero_()
+        ltc.m_bias.fill_(20.0)
+        ltc.adp_weight.zero_()
+        ltc.adp_bias.zero_()
+    ck = read_checkpoint(out / "model_fptt.pt")
+    saturated = tmp_path / "saturated.pt"
+    save_checkpoint(saturated, model, ck["metrics"], ck["dataset"], ck["trainer"])
+    text = _run("--gate-inputs", str(saturated), "--sequences", "20")
+    assert "membrane gate: 100.0% at or above 8, 100.0% at or above 10.6875" in text
+    assert "threshold gate: 0.0% at or above 8, 0.0% at or above 10.6875" in text
+    mse = {
+        r.split("|")[1].strip(): float(r.split("|")[2])
+        for r in text.splitlines()
+        if r.startswith("| ") and r.split("|")[2].strip()[0].isdigit()
+    }
+    assert list(mse) == [
+        "float",
+        "12-bit table, z in [-8, 8)",
+        "16-bit table, z in [-16, 16) (the chip's)",
+    ]
+    # the float row is the unpatched model on the driver's first 20 test sequences
+    from neurocompile.data.addtask import make_add_task
+
+    x, y = make_add_task(20, 1000, seed=10**6, quiet_tail=2)
+    with torch.no_grad():
+        pred = model(torch.from_numpy(x))[0][:, -1, 0].double()
+    want = float(((pred - torch.from_numpy(y).double()) ** 2).mean())
+    assert mse["float"] == pytest.approx(want, rel=1e-5)
 
 
 def test_voltage_readout_reads_voltages_and_is_refused_for_shipping(tmp_path: Path) -> None:

@@ -132,3 +132,95 @@ def sensitivity(
                 f"| {float((sp != s0).double().mean()):.3g} |"
             )
     model.load_state_dict(base)
+
+
+def gate_input(i: torch.Tensor, h: torch.Tensor, weight, bias: torch.Tensor) -> torch.Tensor:
+    """The pre-activation ``z`` of ``neurocompile.nn.ltc.gate`` (same three forms)."""
+    import torch.nn.functional as F
+
+    if weight is None:
+        return bias.expand_as(i)
+    if weight.shape[1] == i.shape[-1]:
+        return F.linear(i, weight, bias)
+    return F.linear(torch.cat((i, h), dim=-1), weight, bias)
+
+
+def _table_gate(lut: torch.Tensor, unity: int):
+    """A ``neurocompile.nn.ltc.gate`` that looks the sigmoid up in an integer retention table
+    as the chip does (``fixed.lut_lookup``: z floored to 1/256 steps, saturating at the table's
+    ends), in float otherwise."""
+
+    def gate(i, h, weight, bias):
+        z = gate_input(i, h, weight, bias)
+        k = torch.floor(z * 256.0).long() + len(lut) // 2
+        return lut[k.clamp(0, len(lut) - 1)].to(z.dtype) / unity
+
+    return gate
+
+
+def gate_inputs(ckpt: Path, T: int = 1000, n: int = 250) -> None:
+    """Print how far the LTC gates of ``ckpt`` saturate and what an integer sigmoid table costs.
+
+    On the first ``n`` sequences of the driver's test set: the fraction of membrane (tau_m) and
+    threshold (tau_adp) gate inputs ``z`` at or above 8 (where a 12-bit table over [-8, 8)
+    stops, at retention 4095/4096) and at or above 10.69 (where the 16-bit table of
+    ``neurocompile.compiler.fixed`` reaches 65535/65536); then the test MSE of the float model
+    with its sigmoids in float, looked up in the old 12-bit table, and in the chip's 16-bit
+    table (every other operation in float).
+    """
+    import numpy as np
+
+    from neurocompile.checkpoint import load_checkpoint
+    from neurocompile.compiler import fixed
+    from neurocompile.nn import ltc
+
+    torch.set_num_threads(1)
+    model, _ = load_checkpoint(ckpt)
+    x, y = make_add_task(n, T, seed=TEST_SEED, quiet_tail=2)
+    x, y = torch.from_numpy(x), torch.from_numpy(y).double()
+    counts = {"membrane": [0, 0, 0], "threshold": [0, 0, 0]}
+    sat16 = float(np.argmax(fixed.sigmoid_lut() == fixed.RET_UNITY - 1) - fixed.LUT_SIZE // 2)
+    sat16 /= 1 << fixed.GATE_FRAC_BITS
+    update, gate = ltc.ltc_update, ltc.gate
+
+    def counting_update(i, state, p):
+        with torch.no_grad():
+            for name, w, b, h in (
+                ("membrane", p.m_weight, p.m_bias, state.v),
+                ("threshold", p.adp_weight, p.adp_bias, state.eta),
+            ):
+                z = gate_input(i, h, w, b)
+                c = counts[name]
+                c[0] += int((z >= 8).sum())
+                c[1] += int((z >= sat16).sum())
+                c[2] += z.numel()
+        return update(i, state, p)
+
+    def mse() -> float:
+        with torch.no_grad():
+            preds = [model(xb)[0][:, -1, 0].double() for xb in x.split(250)]
+        return float(((torch.cat(preds) - y) ** 2).mean())
+
+    z = (torch.arange(4096, dtype=torch.float64) - 2048) / 256
+    old = torch.round(4096 / (1 + torch.exp(-z))).long()
+    new = torch.from_numpy(fixed.sigmoid_lut())
+    rows = []
+    try:
+        ltc.ltc_update = counting_update
+        rows.append(("float", mse()))
+        ltc.ltc_update = update
+        ltc.gate = _table_gate(old, 4096)
+        rows.append(("12-bit table, z in [-8, 8)", mse()))
+        ltc.gate = _table_gate(new, fixed.RET_UNITY)
+        rows.append((f"{fixed.RET_BITS}-bit table, z in [-16, 16) (the chip's)", mse()))
+    finally:
+        ltc.ltc_update, ltc.gate = update, gate
+    print(f"gate inputs z over {n} test sequences of length {T}:")
+    for name, (c8, c16, total) in counts.items():
+        print(
+            f"  {name} gate: {c8 / total:.1%} at or above 8, {c16 / total:.1%} at or above {sat16}"
+        )
+    print(f"| sigmoid | test MSE (T = {T}, {n} sequences) |")
+    print("|---|---:|")
+    for label, value in rows:
+        print(f"| {label} | {value:.6g} |")

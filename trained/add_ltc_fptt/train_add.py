@@ -58,6 +58,7 @@ from add_runs import RUNS  # the runs of this folder (add_runs.py beside this sc
 from diagnostics import (
     TEST_SEED,
     VoltageReadoutSRNN,
+    gate_inputs,
     grad_norms,
     refuse_voltage_readout,
     sensitivity,
@@ -272,11 +273,18 @@ def main() -> None:
         help="print how CKPT's test output changes when its parameters are perturbed and exit",
     )
     ap.add_argument(
+        "--gate-inputs",
+        type=Path,
+        metavar="CKPT",
+        default=None,
+        help="print how far CKPT's LTC gates saturate and the MSE with integer sigmoid tables",
+    )
+    ap.add_argument(
         "--sequences",
         type=int,
         default=1000,
         metavar="N",
-        help="--sensitivity: draw N sequences with the test seed (default 1000: the test set)",
+        help="--sensitivity, --gate-inputs: draw N sequences with the test seed (default 1000)",
     )
     ap.add_argument("--config", type=Path, default=HERE / "config.toml")
     ap.add_argument("--method", choices=("fptt", "bptt"), default=None, help="overrides config")
@@ -311,18 +319,25 @@ def main() -> None:
         help="diagnostic: the readout integrates the hidden voltages, not spikes (not deployable)",
     )
     a = ap.parse_args()
-    for ckpt in (a.grad_norm, a.sensitivity, a.finalize and a.finalize / "model_fptt.pt"):
+    for ckpt in (
+        a.grad_norm,
+        a.sensitivity,
+        a.gate_inputs,
+        a.finalize and a.finalize / "model_fptt.pt",
+    ):
         if ckpt and Path(ckpt).is_file():
             refuse_voltage_readout(Path(ckpt))
     if a.finalize:
         finalize(a.finalize)
         return
-    if a.grad_norm or a.sensitivity:
+    if a.grad_norm or a.sensitivity or a.gate_inputs:
         from neurocompile.errors import NeurocompileError
 
         try:
             if a.grad_norm:
                 grad_norms(a.grad_norm)
+            elif a.gate_inputs:
+                gate_inputs(a.gate_inputs, n=a.sequences)
             else:
                 sensitivity(a.sensitivity, n=a.sequences)
         except NeurocompileError as exc:
