@@ -76,10 +76,10 @@ membrane gate inputs are at or above 8 and 25% at or above 10.69
 ``4095 / 4096``, a voltage decay of ``1 - 2/4096`` (time constant 2048 steps), so every longer
 memory is shortened: the model's fixed-point MSE was 4x its float MSE (0.0149 vs 0.0037), and
 the 12-bit table alone, every other operation in float, gives 0.0121 (16-bit: 0.0037). With
-16 bits the longest time constant is 32768 steps. The table covers ``z`` in ``[-16, 16)`` at ``1/256`` steps;
-from ``z = 10.69`` on every entry is ``U - 1``. The 17-bit signed factor ``2 r - U`` times the
-24-bit voltage needs a 41-bit product, as the ALIF / LIF decays need 37 bits (both are
-computed in int64 here; the chip's microcode word width is not published).
+16 bits the longest time constant is 32768 steps. The table covers ``z`` in ``[-16, 16)`` at
+``1/256`` steps; from ``z = 10.69`` on every entry is ``U - 1``. The 17-bit signed factor
+``2 r - U`` times the 24-bit voltage needs a 41-bit product, where the ALIF / LIF decays need
+37 bits (both are computed in int64 here; the chip's microcode word width is not published).
 """
 
 from __future__ import annotations

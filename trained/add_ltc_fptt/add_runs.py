@@ -263,6 +263,38 @@ RUNS = (
         ),
     ),
     (
+        "fptt_curriculum_published_w256_rate30_ema",
+        "run_curriculum_published_w256_rate30_ema",
+        "fptt",
+        (
+            "FPTT from the rate-penalty-30 model, same settings, evaluated and saved as a moving "
+            "average of its parameters (`--ema 0.99`), 256 neurons "
+            "(`config_curriculum_published_w256_rate30.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_w256_rate30.toml "
+            "--init trained/add_ltc_fptt/run_curriculum_published_w256_rate30/model_fptt.pt "
+            "--method fptt --iters 1201 --eval-every 50 --ema 0.99 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_w256_rate30_ema"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_w256_rate30_lr3e4_ema",
+        "run_curriculum_published_w256_rate30_lr3e4_ema",
+        "fptt",
+        (
+            "FPTT from the rate-penalty-30 model at learning rate 3e-4, same penalty, moving "
+            "average of the parameters (`--ema 0.995`), 256 neurons "
+            "(`config_curriculum_published_w256_rate30_lr3e4.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_w256_rate30_lr3e4.toml "
+            "--init trained/add_ltc_fptt/run_curriculum_published_w256_rate30/model_fptt.pt "
+            "--method fptt --iters 101 --eval-every 50 --ema 0.995 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_w256_rate30_lr3e4_ema"
+        ),
+    ),
+    (
         "fptt_curriculum_published_w256_rate10",
         "run_curriculum_published_w256_rate10",
         "fptt",

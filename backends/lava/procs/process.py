@@ -217,8 +217,8 @@ class LTC(AbstractProcess):
     so they stay ``[n, 2n]`` instead of a block-diagonal ``[lanes n, 2 lanes n]``. Fixed point
     (``neurocompile.compiler.fixed.ltc_step``): integer gate mantissas with the shift
     ``gate_exp`` (a process parameter), gate biases in ``2**-8`` units, the sigmoid as the
-    ``RET_BITS``-bit lookup table ``lut``, ``b0`` / ``beta`` threshold mantissas, ``bias`` / ``ibias`` in
-    voltage units (``i = (a_in << 6) + ibias``).
+    ``fixed.RET_BITS``-bit lookup table ``lut``, ``b0`` / ``beta`` threshold mantissas,
+    ``bias`` / ``ibias`` in voltage units (``i = (a_in << 6) + ibias``).
     """
 
     def __init__(
