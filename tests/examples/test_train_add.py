@@ -323,6 +323,44 @@ def test_gate_inputs_counts_a_saturated_membrane_gate(tmp_path: Path) -> None:
     assert mse["float"] == pytest.approx(want, rel=1e-5)
 
 
+def test_ensemble_rows_match_a_direct_computation(tmp_path: Path) -> None:
+    """--ensemble: each model's MSE, the averaged pair's MSE and their mean squared difference,
+    computed here directly from the two models' outputs; a model paired with itself has
+    difference 0 and the average equals the model."""
+    import torch
+
+    from neurocompile.checkpoint import load_checkpoint
+    from neurocompile.data.addtask import make_add_task
+
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    a, b = tmp_path / "a", tmp_path / "b"
+    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(a))
+    _run("--config", str(cfg), "--iters", "3", "--eval-every", "1", "--out", str(b))
+    ca, cb = a / "model_fptt.pt", b / "model_fptt.pt"
+    x, y = make_add_task(20, 1000, seed=10**6, quiet_tail=2)
+    x, y = torch.from_numpy(x), torch.from_numpy(y).double()
+    with torch.no_grad():
+        pa, pb = (load_checkpoint(c)[0](x)[0][:, -1, 0].double() for c in (ca, cb))
+
+    def mse(p: torch.Tensor) -> float:
+        return float(((p - y) ** 2).mean())
+
+    rows = [
+        [c.strip() for c in r.split("|")[1:-1]]
+        for r in _run("--ensemble", str(ca), str(cb), str(ca), "--sequences", "20").splitlines()
+        if r.startswith("| ") and not r.startswith("| models")
+    ]
+    assert rows[0] == [str(ca), f"{mse(pa):.4g}", ""]
+    assert rows[1] == [str(cb), f"{mse(pb):.4g}", ""]
+    diff = float(((pa - pb) ** 2).mean())
+    assert diff > 0
+    assert rows[2] == [str(ca), f"{mse(pa):.4g}", ""]
+    assert rows[3] == [f"average of {ca} and {cb}", f"{mse((pa + pb) / 2):.4g}", f"{diff:.4g}"]
+    assert rows[4] == [f"average of {ca} and {ca}", f"{mse(pa):.4g}", "0"]  # with itself
+    assert rows[-1] == ["average of all 3", f"{mse((2 * pa + pb) / 3):.4g}", ""]
+
+
 def test_voltage_readout_reads_voltages_and_is_refused_for_shipping(tmp_path: Path) -> None:
     """--readout-voltage: the readout integrates the hidden voltages before reset (the LI
     readout applied to the layer's voltage trace gives the same output), and its checkpoint

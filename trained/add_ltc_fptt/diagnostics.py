@@ -224,3 +224,41 @@ def gate_inputs(ckpt: Path, T: int = 1000, n: int = 250) -> None:
     print("|---|---:|")
     for label, value in rows:
         print(f"| {label} | {value:.6g} |")
+
+
+def ensemble(ckpts: list[Path], T: int = 1000, n: int = 1000) -> None:
+    """Print how much averaging the outputs of several models lowers the error.
+
+    On the driver's test set (``n`` sequences of length ``T``): each model's MSE, then for every
+    pair the MSE of their averaged output and the mean squared difference between their
+    outputs, and the MSE of the average of all. If the models' errors were one shared bias the
+    average would not help; if they are independent noise of equal size, the average of two
+    halves it (the noise part of the error).
+    """
+    import itertools
+
+    from neurocompile.checkpoint import load_checkpoint
+
+    torch.set_num_threads(1)
+    x, y = make_add_task(n, T, seed=TEST_SEED, quiet_tail=2)
+    x, y = torch.from_numpy(x), torch.from_numpy(y).double()
+    preds = []
+    for ckpt in ckpts:
+        model, _ = load_checkpoint(ckpt)
+        with torch.no_grad():
+            out = torch.cat([model(xb)[0][:, -1, 0].double() for xb in x.split(250)])
+        preds.append((str(ckpt), out))
+
+    def mse(p: torch.Tensor) -> float:
+        return float(((p - y) ** 2).mean())
+
+    print(f"| models (T = {T}, {n} test sequences) | test MSE | mean squared difference |")
+    print("|---|---:|---:|")
+    for name, p in preds:
+        print(f"| {name} | {mse(p):.4g} | |")
+    for (a, pa), (b, pb) in itertools.combinations(preds, 2):
+        diff = float(((pa - pb) ** 2).mean())
+        print(f"| average of {a} and {b} | {mse((pa + pb) / 2):.4g} | {diff:.4g} |")
+    if len(preds) > 2:
+        mean = sum(p for _, p in preds) / len(preds)
+        print(f"| average of all {len(preds)} | {mse(mean):.4g} | |")

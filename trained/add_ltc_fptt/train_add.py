@@ -58,6 +58,7 @@ from add_runs import RUNS  # the runs of this folder (add_runs.py beside this sc
 from diagnostics import (
     TEST_SEED,
     VoltageReadoutSRNN,
+    ensemble,
     gate_inputs,
     grad_norms,
     refuse_voltage_readout,
@@ -280,11 +281,19 @@ def main() -> None:
         help="print how far CKPT's LTC gates saturate and the MSE with integer sigmoid tables",
     )
     ap.add_argument(
+        "--ensemble",
+        type=Path,
+        nargs="+",
+        metavar="CKPT",
+        default=None,
+        help="print the test MSE of each CKPT and of their averaged outputs and exit",
+    )
+    ap.add_argument(
         "--sequences",
         type=int,
         default=1000,
         metavar="N",
-        help="--sensitivity, --gate-inputs: draw N sequences with the test seed (default 1000)",
+        help="--sensitivity, --gate-inputs, --ensemble: N test sequences (default 1000)",
     )
     ap.add_argument("--config", type=Path, default=HERE / "config.toml")
     ap.add_argument("--method", choices=("fptt", "bptt"), default=None, help="overrides config")
@@ -323,6 +332,7 @@ def main() -> None:
         a.grad_norm,
         a.sensitivity,
         a.gate_inputs,
+        *(a.ensemble or ()),
         a.finalize and a.finalize / "model_fptt.pt",
     ):
         if ckpt and Path(ckpt).is_file():
@@ -330,7 +340,7 @@ def main() -> None:
     if a.finalize:
         finalize(a.finalize)
         return
-    if a.grad_norm or a.sensitivity or a.gate_inputs:
+    if a.grad_norm or a.sensitivity or a.gate_inputs or a.ensemble:
         from neurocompile.errors import NeurocompileError
 
         try:
@@ -338,6 +348,8 @@ def main() -> None:
                 grad_norms(a.grad_norm)
             elif a.gate_inputs:
                 gate_inputs(a.gate_inputs, n=a.sequences)
+            elif a.ensemble:
+                ensemble(a.ensemble, n=a.sequences)
             else:
                 sensitivity(a.sensitivity, n=a.sequences)
         except NeurocompileError as exc:
