@@ -274,7 +274,7 @@ RUNS = (
         (
             "--config trained/add_ltc_fptt/config_curriculum_published_w256_rate30.toml "
             "--init trained/add_ltc_fptt/run_curriculum_published_w256_rate30/model_fptt.pt "
-            "--method fptt --iters 1201 --eval-every 50 --ema 0.99 "
+            "--method fptt --iters 251 --eval-every 50 --ema 0.99 "
             "--out trained/add_ltc_fptt/run_curriculum_published_w256_rate30_ema"
         ),
     ),
