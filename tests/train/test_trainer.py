@@ -93,3 +93,29 @@ def test_unknown_method_and_divergence():
         TrainerConfig(method="tbptt")
     with pytest.raises(NeurocompileError, match="trainer optimizer 'sgdx'"):
         TrainerConfig(optimizer="sgdx")
+
+
+def test_fit_flushes_subnormal_floats_during_training_only():
+    """Inside a training step a subnormal product (1e-39 * 0.5) is flushed to 0; before and
+    after fit it is not (torch's default)."""
+    from neurocompile.train.loop import METHODS, bptt_step, register_method
+
+    def probe() -> float:
+        return float(torch.tensor([1e-39], dtype=torch.float32).mul(0.5)[0])
+
+    seen = []
+
+    def step(net, x, y, ctx):  # noqa: ANN001, ANN202
+        seen.append(probe())
+        return bptt_step(net, x, y, ctx)
+
+    register_method("probe_subnormal", step)
+    try:
+        assert probe() > 0
+        X, y = digits(train_limit=32)["train"]
+        cfg = TrainerConfig(method="probe_subnormal", batch_size=16, lr=0.01, progress=False)
+        fit(small_model(), (X, y), None, cfg, epochs=1)
+        assert seen and all(v == 0.0 for v in seen)
+        assert probe() > 0
+    finally:
+        METHODS.pop("probe_subnormal")
