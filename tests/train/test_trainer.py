@@ -105,7 +105,7 @@ def test_fit_flushes_subnormal_floats_during_training_only():
 
     seen = []
 
-    def step(net, x, y, ctx):  # noqa: ANN001, ANN202
+    def step(net, x, y, ctx):
         seen.append(probe())
         return bptt_step(net, x, y, ctx)
 
