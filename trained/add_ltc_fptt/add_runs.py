@@ -340,6 +340,34 @@ RUNS = (
         ),
     ),
     (
+        "fptt_t100_published_rate30",
+        "run_t100_published_rate30",
+        "fptt",
+        (
+            "FPTT at T = 100, published part weights, firing-rate penalty of 30 from the start "
+            "(`config_t100_published_rate30.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_t100_published_rate30.toml --method fptt "
+            "--iters 3000 --eval-every 50 --out trained/add_ltc_fptt/run_t100_published_rate30"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_t100rate30",
+        "run_curriculum_published_t100rate30",
+        "fptt",
+        (
+            "FPTT from the T = 100 rate-penalty model at T = 1000, 10-step parts, learning rate "
+            "5e-4, same penalty (`config_curriculum_published_t100rate30.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_t100rate30.toml --init "
+            "trained/add_ltc_fptt/run_t100_published_rate30/model_fptt.pt --method fptt "
+            "--iters 1451 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_t100rate30"
+        ),
+    ),
+    (
         "fptt_t100_published_voltage",
         "run_t100_published_voltage",
         "fptt",
