@@ -13,10 +13,12 @@ firing rate per layer (spikes per neuron per step), wall time.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,31 +57,28 @@ def _world() -> tuple[int, int]:
     return 0, 1
 
 
-def fit(
-    model: SRNN,
-    train: tuple[torch.Tensor, torch.Tensor],
-    val: tuple[torch.Tensor, torch.Tensor] | None,
-    cfg: TrainerConfig,
-    epochs: int,
-    seed: int = 0,
-    log_path: str | Path | None = None,
-) -> dict[str, Any]:
-    """Train ``model`` in place (see :func:`_fit`) with subnormal floats flushed to zero.
+def _flushing_subnormals(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` with subnormal floats flushed to zero (``torch.set_flush_denormal``).
 
     Trained LTC gates saturate, and their state updates then produce subnormal floats, which
     the CPU computes about 2x slower (the Add-task driver measured 11.5 s against 5.2 s per
-    T = 1000 FPTT iteration). Flushing them (``torch.set_flush_denormal``) changes values
-    below 1e-38 only. The flag is process-wide and torch has no getter: it is switched off
-    again afterwards, torch's default.
+    T = 1000 FPTT iteration). Flushing changes values below 1e-38 only. The flag is
+    process-wide and torch has no getter: it is switched off again afterwards, torch's default.
     """
-    torch.set_flush_denormal(True)
-    try:
-        return _fit(model, train, val, cfg, epochs, seed, log_path)
-    finally:
-        torch.set_flush_denormal(False)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        torch.set_flush_denormal(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_flush_denormal(False)
+
+    return wrapper
 
 
-def _fit(
+@_flushing_subnormals
+def fit(
     model: SRNN,
     train: tuple[torch.Tensor, torch.Tensor],
     val: tuple[torch.Tensor, torch.Tensor] | None,

@@ -197,26 +197,32 @@ def test_alif_threshold_trace_hand_sequence():
     assert eta == [2**19, 3, 2**18, 2, 2**17, 1]
 
 
+def _one_ltc_neuron(zb_m: int, b0: int) -> fixed.LTCParams:
+    """One LTC neuron with zero gate weights: membrane gate input ``zb_m`` (1/256 units),
+    threshold gate input 0, no adaptation (beta 0), threshold ``b0``."""
+    z = np.zeros((1, 1), np.int64)
+    return fixed.LTCParams(
+        gm_x=z,
+        gm_v=z,
+        zb_m=np.array([zb_m]),
+        ga_x=z,
+        ga_e=z,
+        zb_a=np.zeros(1, np.int64),
+        gate_exp=0,
+        lut=fixed.sigmoid_lut(),
+        bias=np.zeros(1, np.int64),
+        b0=np.array([b0]),
+        beta=np.array([0]),
+    )
+
+
 def test_ltc_constant_gates_hand_sequence():
     # All gate weights 0, gate biases 0 -> z = 0 -> r = LUT[4096] = round(65536 * 0.5) = 32768
     # (alpha = 0.5). V = tz(V * (2*32768 - 65536) / 65536) + tz(I * 32768 / 65536) = I / 2
     # with I = a_in << 6 = 64 a_in. With a_in = 3: V = 96 every step; threshold b0 = 128 (voltage
     # units): no spike. With a_in = 5: V = 160 > 128: spike each step, reset to 0.
     n = 1
-    z = np.zeros((n, n), np.int64)
-    p = fixed.LTCParams(
-        gm_x=z,
-        gm_v=z,
-        zb_m=np.zeros(n, np.int64),
-        ga_x=z,
-        ga_e=z,
-        zb_a=np.zeros(n, np.int64),
-        gate_exp=0,
-        lut=fixed.sigmoid_lut(),
-        bias=np.zeros(n, np.int64),
-        b0=np.array([128]),
-        beta=np.array([0]),
-    )
+    p = _one_ltc_neuron(zb_m=0, b0=128)
     assert fixed.sigmoid_lut()[fixed.LUT_SIZE // 2] == 32768
     st_ = fixed.ltc_init(n)
     for _ in range(3):
@@ -248,20 +254,7 @@ def test_ltc_saturated_gate_keeps_its_voltage_for_thousands_of_steps():
     V0 q**1000 - 1000 and V0 q**1000 (q = 1 - 2**-15; each step truncates less than 1), which is
     97% of the start; a 12-bit table (q = 1 - 2/4096) would have kept 14%."""
     n = 1
-    z = np.zeros((n, n), np.int64)
-    p = fixed.LTCParams(
-        gm_x=z,
-        gm_v=z,
-        zb_m=np.array([12 * 256]),
-        ga_x=z,
-        ga_e=z,
-        zb_a=np.zeros(n, np.int64),
-        gate_exp=0,
-        lut=fixed.sigmoid_lut(),
-        bias=np.zeros(n, np.int64),
-        b0=np.array([fixed.V_MAX]),
-        beta=np.array([0]),
-    )
+    p = _one_ltc_neuron(zb_m=12 * 256, b0=fixed.V_MAX)
     st_ = fixed.ltc_init(n, np.array([2**20]))
     _, st_, _ = fixed.ltc_step(np.array([0]), st_, p)
     assert int(st_.v[0]) == 2**20 - 32

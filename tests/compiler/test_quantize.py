@@ -129,8 +129,8 @@ def test_loihi1_refuses_real_valued_inputs():
         compile_graph(small_graph(), "loihi1")
 
 
-def test_ltc_on_loihi1_stops_with_one_line():
-    n = 4
+def ltc_graph(n: int = 4) -> ir.Graph:
+    """``small_graph`` with spike inputs and an LTC population (all gate weights zero)."""
     g = small_graph(kind="spikes", n=n)
     g.nodes["h"] = ir.LTC(
         size=n,
@@ -139,6 +139,11 @@ def test_ltc_on_loihi1_stops_with_one_line():
         gate_adp_weight=np.zeros((n, 2 * n)),
         gate_adp_bias=np.zeros(n),
     )
+    return g
+
+
+def test_ltc_on_loihi1_stops_with_one_line():
+    g = ltc_graph()
     with pytest.raises(
         ChipLimitError,
         match=r"layer 'h': LTC neurons need programmable neuron microcode, which "
@@ -211,15 +216,7 @@ def test_ltc_graph_with_an_old_12_bit_sigmoid_table_is_refused_by_the_simulator(
 
     from neurocompile.ir.io_hdf5 import save_hdf5
 
-    n = 4
-    g = small_graph(kind="spikes", n=n)
-    g.nodes["h"] = ir.LTC(
-        size=n,
-        gate_m_weight=np.zeros((n, 2 * n)),
-        gate_m_bias=np.zeros(n),
-        gate_adp_weight=np.zeros((n, 2 * n)),
-        gate_adp_bias=np.zeros(n),
-    )
+    g = ltc_graph()
     q, _ = compile_graph(g, "loihi2")
     assert q.nodes["h"].sigmoid_lut.shape == (fixed.LUT_SIZE,)
     q.nodes["h"].sigmoid_lut = np.round(4096 / (1 + np.exp(-(np.arange(4096) - 2048) / 256)))
