@@ -30,7 +30,7 @@ ADD = HERE.parent / "add_ltc_fptt"
 sys.path.insert(0, str(ADD))
 
 from add_runs import RUNS
-from diagnostics import TEST_SEED
+from diagnostics import TEST_SEED, predictions
 
 # (run folder in trained/add_ltc_fptt, RUNS key); the second continued the first (--init)
 MEMBERS = (
@@ -40,9 +40,7 @@ MEMBERS = (
 
 
 def _mse(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    with torch.no_grad():
-        pred = torch.cat([model(xb)[0][:, -1, 0].double() for xb in x.split(250)])
-    return float(((pred - y) ** 2).mean())
+    return float(((predictions(model, x) - y) ** 2).mean())
 
 
 def main() -> None:

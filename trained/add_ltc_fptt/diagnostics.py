@@ -15,6 +15,13 @@ from neurocompile.nn.model import detach_state
 TEST_SEED = 10**6  # the driver's test set: 1000 sequences drawn with this seed
 
 
+def predictions(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The model's answers (its output at the last step) for ``x [N, T, 2]``, in float64,
+    computed 250 sequences at a time without gradients."""
+    with torch.no_grad():
+        return torch.cat([model(xb)[0][:, -1, 0].double() for xb in x.split(250)])
+
+
 class VoltageReadoutSRNN(SRNN):
     """Diagnostic, not deployable: the readout integrates the last layer's membrane voltage
     (before reset) instead of its spikes, as the published SNN code reads ``lin(mem)``.
@@ -197,9 +204,7 @@ def gate_inputs(ckpt: Path, T: int = 1000, n: int = 250) -> None:
         return update(i, state, p)
 
     def mse() -> float:
-        with torch.no_grad():
-            preds = [model(xb)[0][:, -1, 0].double() for xb in x.split(250)]
-        return float(((torch.cat(preds) - y) ** 2).mean())
+        return float(((predictions(model, x) - y) ** 2).mean())
 
     z = (torch.arange(4096, dtype=torch.float64) - 2048) / 256
     old = torch.round(4096 / (1 + torch.exp(-z))).long()
@@ -244,10 +249,7 @@ def ensemble(ckpts: list[Path], T: int = 1000, n: int = 1000) -> None:
     x, y = torch.from_numpy(x), torch.from_numpy(y).double()
     preds = []
     for ckpt in ckpts:
-        model, _ = load_checkpoint(ckpt)
-        with torch.no_grad():
-            out = torch.cat([model(xb)[0][:, -1, 0].double() for xb in x.split(250)])
-        preds.append((str(ckpt), out))
+        preds.append((str(ckpt), predictions(load_checkpoint(ckpt)[0], x)))
 
     def mse(p: torch.Tensor) -> float:
         return float(((p - y) ** 2).mean())
