@@ -86,4 +86,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from neurocompile.errors import NeurocompileError
+
+    try:
+        main()
+    except NeurocompileError as exc:  # a missing or unreadable member: one line, exit 1
+        raise SystemExit(f"error: {exc}") from None
