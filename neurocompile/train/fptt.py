@@ -46,6 +46,13 @@ per part instead of ``parts``); ``clip`` is the trainer's own ``clip``. ``rate_p
 (default 0, off) and ``rate_target = r0`` add ``c sum_layers mean_n (r_n - r0)^2`` to every
 part's loss, ``r_n`` the firing rate of hidden neuron n over the part and the batch: a
 firing-rate regularizer (not in the thesis), for networks whose activity drifts up.
+``weight_noise = r`` (default 0, off) computes each part's task gradient at perturbed
+parameters ``W (1 + r N(0, 1))`` (a fresh draw per part and element) and applies it, with the
+regularizer's gradient at the clean W, to the clean W: weight-noise training (not in the
+thesis), which favours solutions whose output does not depend on exact weights, such as
+their fixed-point versions. The draws come from a generator seeded with ``noise_seed`` and the
+number of optimizer steps taken so far, so a resumed run that restores
+``FPTTRegularizer.updates`` draws the same noise.
 
 Memory: the state is detached between parts and nothing of a part (graph, activations) is kept
 after its optimizer step, so peak memory is that of one part: it grows with T / K, not with T
@@ -54,7 +61,10 @@ after its optimizer step, so peak memory is that of one part: it grows with T / 
 
 from __future__ import annotations
 
+import contextlib
+import math
 import weakref
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -88,9 +98,13 @@ class FPTTConfig:
     # rate of neuron n over the part and the batch (e-prop's rate regularizer, Bellec et al. 2020)
     rate_penalty: float = 0.0
     rate_target: float = 0.0
+    # relative std r of the parameter noise W (1 + r N(0, 1)) of each part's forward pass (0 = off)
+    weight_noise: float = 0.0
+    noise_seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("parts", "part_length", "alpha", "beta", "rho", "rate_penalty", "rate_target"):
+        numbers = ("parts", "part_length", "alpha", "beta", "rho", "rate_penalty", "rate_target")
+        for name in (*numbers, "weight_noise", "noise_seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise NeurocompileError(f"fptt {name} = {value!r} must be a number")
@@ -104,6 +118,10 @@ class FPTTConfig:
             raise NeurocompileError(f"fptt beta = {self.beta} must be in (0, 1]")
         if not self.rate_penalty >= 0:
             raise NeurocompileError(f"fptt rate_penalty = {self.rate_penalty} must be >= 0")
+        if not (math.isfinite(self.weight_noise) and self.weight_noise >= 0):
+            raise NeurocompileError(
+                f"fptt weight_noise = {self.weight_noise} must be a relative std >= 0, e.g. 0.001"
+            )
         if not 0 <= self.rate_target <= 1:
             raise NeurocompileError(
                 f"fptt rate_target = {self.rate_target} must be a firing rate in [0, 1]"
@@ -166,6 +184,7 @@ class FPTTRegularizer:
         self.alpha, self.beta, self.rho = float(alpha), float(beta), float(rho)
         self.w_bar = [p.detach().clone() for p in self.params]
         self.lam = [torch.zeros_like(p) for p in self.params]
+        self.updates = 0  # optimizer steps taken (seeds the weight noise; save it to resume)
 
     def penalty(self) -> torch.Tensor:
         """``(rho - 1) sum(W * lambda) + (alpha / 2) ||W - W_bar||^2`` over all parameters."""
@@ -182,6 +201,30 @@ class FPTTRegularizer:
         for w, w_bar, lam in zip(self.params, self.w_bar, self.lam):
             lam.sub_(a * (w - w_bar))
             w_bar.mul_(1.0 - b).add_(b * w - (b / a) * lam)
+        self.updates += 1
+
+    @contextlib.contextmanager
+    def perturbed(self, r: float, seed: int) -> Iterator[None]:
+        """Inside: every parameter is ``W (1 + r N(0, 1))``; on exit the clean W is back.
+
+        The noise generator is seeded with ``seed`` and :attr:`updates`. Gradients taken
+        inside are those at the perturbed parameters; they stay in ``.grad`` on exit.
+        """
+        if r == 0:
+            yield
+            return
+        gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + self.updates)
+        clean = [w.detach().clone() for w in self.params]
+        with torch.no_grad():
+            for w in self.params:
+                noise = torch.randn(w.shape, generator=gen, dtype=w.dtype)
+                w.mul_(1.0 + r * noise)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for w, c in zip(self.params, clean):
+                    w.copy_(c)
 
 
 def rate_loss(spikes: dict[str, torch.Tensor], target: float) -> torch.Tensor:
@@ -258,13 +301,18 @@ def fptt_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: StepContext
     spike_sums: dict[str, torch.Tensor] = {}
     for p, span in enumerate(bounds):
         state = None if state is None else detach_state(state)  # the cut between parts
-        out, spikes, state = net(x[:, span[0] : span[1]], state=state, return_state=True)
-        omega = cfg.omega(p, len(bounds))
-        task = part_loss(out, y, ctx.decode, ctx.num_classes, p, len(bounds), span, omega)
-        loss = task + reg.penalty()
-        if cfg.rate_penalty > 0 and spikes:
-            loss = loss + cfg.rate_penalty * rate_loss(spikes, cfg.rate_target)
-        loss.backward()
+        with reg.perturbed(cfg.weight_noise, cfg.noise_seed):
+            out, spikes, state = net(x[:, span[0] : span[1]], state=state, return_state=True)
+            omega = cfg.omega(p, len(bounds))
+            task = part_loss(out, y, ctx.decode, ctx.num_classes, p, len(bounds), span, omega)
+            loss = task
+            if cfg.weight_noise == 0:
+                loss = loss + reg.penalty()
+            if cfg.rate_penalty > 0 and spikes:
+                loss = loss + cfg.rate_penalty * rate_loss(spikes, cfg.rate_target)
+            loss.backward()
+        if cfg.weight_noise > 0:
+            reg.penalty().backward()  # at the clean W, after the task gradient at the noisy W
         ctx.update()  # clip (trainer.clip), optimizer step, zero grad
         reg.update()
         losses.append(float(task.detach()) / (omega if _weighted(ctx, y) else 1.0))

@@ -61,13 +61,18 @@ def _curve(out: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    "noise",
-    [[], ["--input-noise", "0.05"], ["--ema", "0.9"]],
-    ids=["clean", "noisy", "averaged"],
+    "noise, options",
+    [
+        ([], ""),
+        (["--input-noise", "0.05"], ""),
+        (["--ema", "0.9"], ""),
+        ([], ", weight_noise = 0.05, noise_seed = 3"),
+    ],
+    ids=["clean", "noisy", "averaged", "weight-noise"],
 )
-def test_resume_continues_exactly(tmp_path: Path, noise: list[str]) -> None:
+def test_resume_continues_exactly(tmp_path: Path, noise: list[str], options: str) -> None:
     cfg = tmp_path / "tiny.toml"
-    cfg.write_text(TINY)
+    cfg.write_text(TINY.replace("rho = 0.0 }", f"rho = 0.0{options} }}"))
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     common = ["--config", str(cfg), "--eval-every", "3", *noise]
     _run(*common, "--iters", "6", "--out", str(whole))

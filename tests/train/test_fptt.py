@@ -11,6 +11,7 @@ from torch import nn
 from neurocompile.data.addtask import BASELINE_MSE, make_add_task
 from neurocompile.errors import NeurocompileError
 from neurocompile.nn import SRNN, SRNNSpec
+from neurocompile.nn.model import detach_state
 from neurocompile.train.config import TrainerConfig
 from neurocompile.train.fptt import FPTTConfig, fptt_step, part_bounds, part_loss
 from neurocompile.train.loop import StepContext
@@ -41,10 +42,11 @@ WEIGHTS = {"linear": lambda p, K: (p + 1) / K, "published": lambda p, K: p + 1 /
 
 
 @pytest.mark.parametrize(
-    "weighting, rate_penalty", [(w, 0.0) for w in sorted(WEIGHTS)] + [("published", 2.0)]
+    "weighting, rate_penalty, noise",
+    [(w, 0.0, 0.0) for w in sorted(WEIGHTS)] + [("published", 2.0, 0.0), ("published", 0.0, 0.05)],
 )
-def test_update_equations_match_a_direct_implementation(weighting, rate_penalty):
-    alpha, beta, rho, lr, K, r0 = 0.7, 0.4, 0.3, 0.1, 3, 0.05
+def test_update_equations_match_a_direct_implementation(weighting, rate_penalty, noise):
+    alpha, beta, rho, lr, K, r0, seed = 0.7, 0.4, 0.3, 0.1, 3, 0.05, 7
     model = _model()
     ref = copy.deepcopy(model)
     ctx = _ctx(
@@ -57,8 +59,13 @@ def test_update_equations_match_a_direct_implementation(weighting, rate_penalty)
         weighting=weighting,
         rate_penalty=rate_penalty,
         rate_target=r0,
+        weight_noise=noise,
+        noise_seed=seed,
     )
-    # direct implementation: analytic gradient of the regularizer, plain SGD, eq. 4.1c by hand
+    # direct implementation: analytic gradient of the regularizer, plain SGD, eq. 4.1c by hand;
+    # with weight noise the task gradient is taken at W (1 + r N(0, 1)) (a functional call),
+    # the noise drawn from a generator seeded with the seed and the number of steps so far
+    names = [n for n, _ in ref.named_parameters()]
     W = [p for p in ref.parameters()]
     W_bar = [w.detach().clone() for w in W]
     lam = [torch.zeros_like(w) for w in W]
@@ -67,14 +74,22 @@ def test_update_equations_match_a_direct_implementation(weighting, rate_penalty)
         fptt_step(model, x, y, ctx)
         state = None
         for p, (a, b) in enumerate(part_bounds(30, K)):
-            out, spikes, state = ref(x[:, a:b], state=state, return_state=True)
+            gen = torch.Generator().manual_seed(seed * 1_000_003 + batch * K + p)
+            Wn = [
+                (w * (1 + noise * torch.randn(w.shape, generator=gen))).detach().requires_grad_()
+                for w in W
+            ]
+            state = None if state is None else detach_state(state)
+            out, spikes, state = torch.func.functional_call(
+                ref, dict(zip(names, Wn)), (x[:, a:b],), {"state": state, "return_state": True}
+            )
             task = WEIGHTS[weighting](p, K) * F.mse_loss(out[:, -1, 0], y)
             # the rate term: per hidden neuron, its rate over the part and batch against r0
             s = spikes["layers.0"]  # [B, T_part, n]
             n = s.shape[-1]
             rates = [s[:, :, i].sum() / (s.shape[0] * s.shape[1]) for i in range(n)]
             task = task + rate_penalty * sum((r - r0) ** 2 for r in rates) / n
-            grads = torch.autograd.grad(task, W)
+            grads = torch.autograd.grad(task, Wn)
             with torch.no_grad():
                 for w, g, wb, lm in zip(W, grads, W_bar, lam):
                     # d/dW [(rho-1) sum(W lam) + alpha/2 |W - W_bar|^2] = (rho-1) lam + alpha (W - W_bar)
@@ -201,6 +216,10 @@ def test_bad_options_are_user_errors():
         FPTTConfig.from_options({"rate_penalty": -1})
     with pytest.raises(NeurocompileError, match="fptt rate_target = 2 must be a firing rate"):
         FPTTConfig.from_options({"rate_target": 2})
+    with pytest.raises(NeurocompileError, match="fptt weight_noise = -0.1 must be a relative"):
+        FPTTConfig.from_options({"weight_noise": -0.1})
+    with pytest.raises(NeurocompileError, match="fptt weight_noise = nan must be a relative"):
+        FPTTConfig.from_options({"weight_noise": float("nan")})
 
 
 def test_fptt_through_the_trainer_loop():

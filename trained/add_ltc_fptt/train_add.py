@@ -226,6 +226,7 @@ def save_resume(
         "optimizer": opt.state_dict(),
         "w_bar": [] if reg is None else reg.w_bar,
         "lam": [] if reg is None else reg.lam,
+        "fptt_updates": 0 if reg is None else reg.updates,  # seeds FPTT's weight noise
     }
     if ema is not None:
         state["ema"] = ema.model.state_dict()
@@ -253,6 +254,7 @@ def load_resume(
     if reg is not None:
         for dst, src in zip(reg.w_bar + reg.lam, state["w_bar"] + state["lam"]):
             dst.copy_(src)
+        reg.updates = int(state.get("fptt_updates", 0))  # absent in files from before the noise
     return int(state["iteration"]), float(state["elapsed_s"])
 
 
