@@ -29,6 +29,7 @@ COUNTER_FIELDS = (
     "spikes_in_tile",
     "spike_hops_ew",
     "spike_hops_ns",
+    "gate_ops",
 )
 
 
@@ -43,7 +44,12 @@ class Counters:
     * ``neuron_updates_active`` / ``_inactive``: compartments that did / did not spike that step
       (thesis Table 3.4 convention: Fr * 81 pJ + (1 - Fr) * 52 pJ);
     * ``spikes_in_tile``: spikes delivered to a core in the sender's tile;
-    * ``spike_hops_ew`` / ``spike_hops_ns``: mesh hops travelled east-west / north-south.
+    * ``spike_hops_ew`` / ``spike_hops_ns``: mesh hops travelled east-west / north-south;
+    * ``gate_ops``: multiply-accumulates of LTC gates, one per stored gate weight per neuron
+      per step (the gates are dense: every step reads every column); priced and timed as a
+      synaptic op, the graded-payload synaptic op that computes them on Loihi 2 [ASSUME].
+      The state values a piece's gates read from another core travel as graded messages and
+      count in ``spikes_in_tile`` / ``spike_hops_*`` like spikes.
 
     ``cores`` names the core of each column (``"<node>[start:stop]"``); ``samples`` counts the
     inferences summed, so per-inference figures divide by it.
@@ -55,8 +61,13 @@ class Counters:
     spikes_in_tile: np.ndarray
     spike_hops_ew: np.ndarray
     spike_hops_ns: np.ndarray
+    gate_ops: np.ndarray | None = None  # None: zeros (a network without LTC gates)
     cores: tuple[str, ...] = ()
     samples: int = 1
+
+    def __post_init__(self) -> None:
+        if self.gate_ops is None:
+            object.__setattr__(self, "gate_ops", np.zeros_like(self.syn_ops))
 
     def __add__(self, other: Counters) -> Counters:
         """Counters of two runs of the same executable over different samples."""

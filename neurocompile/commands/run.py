@@ -185,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
     n = result.counters.samples
     print(
         f"activity per inference: {tot['syn_ops'] / n:.0f} synaptic ops, "
-        f"{tot['neuron_updates_active'] / n:.0f} spikes; estimated {t['mean_step_ns']:.0f} "
+        + (f"{tot['gate_ops'] / n:.0f} LTC gate MACs, " if tot["gate_ops"] else "")
+        + f"{tot['neuron_updates_active'] / n:.0f} spikes; estimated {t['mean_step_ns']:.0f} "
         f"ns/step, {1e3 * t['latency_s']:.3f} ms/inference ({result.info['timing_source']})"
     )
     overflows = sum(result.info.get("overflows", {}).values())

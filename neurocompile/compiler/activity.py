@@ -17,6 +17,11 @@ CHIPS.md):
   cores where it has a nonzero synapse. Counted on the sender's core.
 * External inputs come from the host, not from a core: they count synaptic ops at their
   destination, but no routing.
+* ``gate_ops[t, B]``: an LTC population's gates are dense: every step each neuron on B does one
+  multiply-accumulate per stored weight in its rows of the two gate matrices. The state values
+  ``(i, v, eta)`` that B's gates read from a neuron on another core of the population arrive as
+  one graded message per value and step (``resources.gate_sources``), routed and counted like a
+  spike of that neuron to B.
 
 Everything is summed over the samples of the run (``Counters.samples`` says how many).
 """
@@ -30,6 +35,7 @@ import numpy as np
 
 from ..backend import Counters
 from .coremap import Core, CoreMap, core_map_of
+from .resources import gate_sources, gate_stored
 
 
 def _stored_synapses(dense: Any) -> np.ndarray:
@@ -73,6 +79,30 @@ class ActivityCounter:
                 reach[core.index] = (per_src > 0).astype(np.int64)
             if src in cores_of:
                 self._add_routing(route, cores_of[src], cores_of[dst], reach)
+        # LTC gates: MACs per step per core, and the state messages between a population's cores
+        self.gate_ops = np.zeros(len(self.core_map.cores), np.int64)
+        self.gate_msgs = _Route("", {}, {}, {}, {})  # per source neuron, every step
+        self.gate_pops: list[str] = []
+        for name in self.populations:
+            gates = gate_stored(graph.nodes[name])
+            if gates is None:
+                continue
+            self.gate_pops.append(name)
+            cores = cores_of[name]
+            for core in cores:
+                self.gate_ops[core.index] = sum(
+                    int(np.count_nonzero(g[core.start : core.stop])) for g in gates
+                )
+            if len(cores) > 1:
+                reach = {}
+                for b in cores:
+                    values = gate_sources(gates, b.start, b.stop).sum(axis=0)  # [n]
+                    values[b.start : b.stop] = 0  # its own neurons' values are local
+                    reach[b.index] = values
+                route = _Route(name, {}, {}, {}, {})
+                self._add_routing(route, cores, cores, reach)
+                for field in ("in_tile", "hops_ew", "hops_ns"):
+                    getattr(self.gate_msgs, field).update(getattr(route, field))
 
     def _add_routing(
         self,
@@ -120,6 +150,15 @@ class ActivityCounter:
             )
             c.neuron_updates_active[:, core.index] = active
             c.neuron_updates_inactive[:, core.index] = batch * core.size - active
+        c.gate_ops[:] = batch * self.gate_ops
+        for field, table in (
+            ("spikes_in_tile", self.gate_msgs.in_tile),
+            ("spike_hops_ew", self.gate_msgs.hops_ew),
+            ("spike_hops_ns", self.gate_msgs.hops_ns),
+        ):
+            out = getattr(c, field)
+            for idx, per_src in table.items():
+                out[:, idx] += batch * int(per_src.sum())
         for src, route in self.routes.items():
             ev = events.get(src)
             if ev is None:

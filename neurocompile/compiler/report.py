@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from .. import ir
+from . import fixed
 from .context import Context
 from .coremap import core_map_of
-from .resources import QUANTITIES
+from .resources import QUANTITIES, gate_weights
 
 REPORT_FORMAT = "neurocompile-build-report"
 REPORT_VERSION = 1
@@ -36,6 +37,7 @@ def _layers(graph: ir.Graph, ctx: Context) -> dict[str, Any]:
             "neurons": q["neurons"],
             "cores": cores.get(name, 0),
             "synapses_in": int(sum(s["nonzero"] for s in synapses.values())),
+            "gate_weights": gate_weights(graph.nodes[name]),
             "state_scale": q["state_scale"],
             "scale_limited_by": q["limited_by"],
             "synapse_groups": synapses,
@@ -73,6 +75,7 @@ def make_report(
             "synapses": int(
                 sum(int(np.count_nonzero(d.weight_mant)) for d in graph.of_type(ir.Dense).values())
             ),
+            "gate_weights": int(sum(gate_weights(v) for v in graph.nodes.values())),
             "peak_utilization": peak,
         },
         "placement": ctx.report.get("place", {}),
@@ -95,8 +98,11 @@ def render_text(r: dict[str, Any]) -> str:
         "",
     ]
     t = r["totals"]
+    gates = t.get("gate_weights", 0)
     lines.append(
-        f"{t['neurons']} neurons, {t['synapses']} synapses on {t['cores']} cores "
+        f"{t['neurons']} neurons, {t['synapses']} synapses"
+        + (f" and {gates} LTC gate weights" if gates else "")
+        + f" on {t['cores']} cores "
         f"({t['tiles']} tiles, {t['chips']} chip{'s' if t['chips'] != 1 else ''})"
     )
     for name, info in r["inputs"].items():
@@ -114,6 +120,12 @@ def render_text(r: dict[str, Any]) -> str:
             f"  {name:<16}{L['type']:<6}{L['neurons']:>8}{L['synapses_in']:>10}"
             f"{L['cores']:>6}{L['state_scale']:>13.5g}  {L['scale_limited_by']}"
         )
+        if L.get("gate_weights"):
+            lines.append(
+                f"    gates: {L['gate_weights']} stored weights ({fixed.GATE_WEIGHT_BITS}-bit, "
+                f"exp {L['gate_exp']}), "
+                "every one a multiply-accumulate per neuron and step"
+            )
         for d, s in L["synapse_groups"].items():
             lines.append(
                 f"    <- {d:<18} from {s['source']:<12} exp {s['weight_exp']:>3}  "
@@ -185,7 +197,9 @@ def render_summary(r: dict[str, Any]) -> str:
     lines = [
         (
             f"built {r['source']} for {r['chip']['title']}: {t['neurons']} neurons, "
-            f"{t['synapses']} synapses, {t['cores']} cores on {t['chips']} chip(s); peak "
+            f"{t['synapses']} synapses, "
+            + (f"{t['gate_weights']} LTC gate weights, " if t.get("gate_weights") else "")
+            + f"{t['cores']} cores on {t['chips']} chip(s); peak "
             f"{peak[0].replace('_', ' ')} {100 * peak[1]:.0f}%"
         )
     ]

@@ -15,6 +15,14 @@ Definitions shared by ``split`` (to size pieces) and ``validate`` (to check them
   neurons (Loihi 1 compartment profiles);
 * **fan-out axons** (per source piece): one output axon per (neuron, destination core) pair
   with at least one stored synapse.
+
+An **LTC** population (thesis eq. 4.8a-b) also stores its two gate matrices, ``[M_x | M_v]``
+and ``[A_x | A_eta]``, each ``[n, 2n]``, on the cores of its neurons: a piece of ``rows``
+neurons stores ``rows x (columns with a stored gate weight) x GATE_WEIGHT_BITS`` bits per gate
+(dense: the gates read every column every step). The gates of a piece read the input current
+``i``, the voltage ``v`` and the threshold trace ``eta`` of every neuron their columns name; each
+such state value of a neuron on *another* piece arrives as a graded message, and takes one
+fan-in axon of the piece (:func:`gate_sources`) and one fan-out axon of the sending piece.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .. import ir
+from . import fixed
 from .chips import Chip
 
 QUANTITIES = (
@@ -50,6 +59,32 @@ def stored(dense: ir.Dense) -> np.ndarray:
     """Boolean ``[out, in]``: synapses a core stores (nonzero mantissa, else nonzero weight)."""
     w = dense.weight_mant if dense.weight_mant is not None else dense.effective_weight()
     return np.asarray(w) != 0
+
+
+def gate_stored(node: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """An LTC node's stored gate weights ``([n, 2n] membrane, [n, 2n] threshold)``, or None.
+
+    Nonzero mantissas once quantized, else nonzero float weights.
+    """
+    if not isinstance(node, ir.LTC):
+        return None
+    m = node.gate_m_mant if node.gate_m_mant is not None else node.gate_m_weight
+    a = node.gate_adp_mant if node.gate_adp_mant is not None else node.gate_adp_weight
+    return np.asarray(m) != 0, np.asarray(a) != 0
+
+
+def gate_sources(gates: tuple[np.ndarray, np.ndarray], start: int, stop: int) -> np.ndarray:
+    """Boolean ``[3, n]``: which state values ``(i, v, eta)`` of each neuron the gates of
+    neurons ``[start, stop)`` read (a column with a stored weight in one of their rows)."""
+    m, a = (g[start:stop].any(axis=0) for g in gates)
+    n = m.shape[0] // 2
+    return np.stack([m[:n] | a[:n], m[n:], a[n:]])
+
+
+def gate_weights(node: Any) -> int:
+    """Stored gate weights of a node (0 for a node without gates)."""
+    gates = gate_stored(node)
+    return 0 if gates is None else int(sum(np.count_nonzero(g) for g in gates))
 
 
 def compartments_per_neuron(node: Any, chip: Chip) -> int:
@@ -89,6 +124,15 @@ def piece_usage(
         sparse_bits = int(np.count_nonzero(part)) * (bits + index_bits)
         fan_in += axons
         memory += dense_bits if dense.mask is None else min(dense_bits, sparse_bits)
+    gates = gate_stored(node)
+    if gates is not None:
+        for g in gates:
+            memory += (
+                rows * int(np.count_nonzero(g[start:stop].any(axis=0))) * fixed.GATE_WEIGHT_BITS
+            )
+        outside = gate_sources(gates, start, stop)
+        outside[:, start:stop] = False
+        fan_in += int(np.count_nonzero(outside))
     cfg = decay_configs(node)[start:stop]
     configs = len({tuple(r) for r in cfg.tolist()}) if cfg.shape[1] else 1
     return Usage(rows * compartments_per_neuron(node, chip), fan_in, memory, configs)

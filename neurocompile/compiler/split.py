@@ -30,7 +30,7 @@ from . import fixed
 from .chips import Chip
 from .context import Context
 from .coremap import Core, CoreMap
-from .resources import Usage, piece_usage, stored
+from .resources import Usage, gate_sources, gate_stored, piece_usage, stored
 
 _FIX = {
     "compartments": "split the layer or use --chip loihi2",
@@ -90,9 +90,19 @@ def _split_population(
 def fan_out(
     graph: ir.Graph, pieces: dict[str, list[tuple[int, int]]], cache: dict[str, np.ndarray]
 ) -> dict[tuple[str, int], int]:
-    """Output axons of every source piece: (pop, piece index) -> count."""
+    """Output axons of every source piece: (pop, piece index) -> count.
+
+    Besides its synapses' targets, a piece of an LTC population sends the state values that
+    the gates of its population's other pieces read (``resources.gate_sources``).
+    """
     out: dict[tuple[str, int], int] = {}
     for pop, plist in pieces.items():
+        gates = gate_stored(graph.nodes[pop])
+        if gates is not None and len(plist) > 1:
+            reads = [gate_sources(gates, a, b) for a, b in plist]  # per reading piece [3, n]
+            for i, (a, b) in enumerate(plist):
+                sent = sum(int(np.count_nonzero(r[:, a:b])) for j, r in enumerate(reads) if j != i)
+                out[(pop, i)] = out.get((pop, i), 0) + sent
         for d in graph.successors(pop):
             if not isinstance(graph.nodes[d], ir.Dense):
                 continue

@@ -4,7 +4,7 @@ Model (Loihi's barrier-synchronised time steps, Davies et al. 2018): in each ste
 works through its synaptic ops, its neuron updates and the spikes it sends; the step ends when
 the slowest core is done and the mesh-wide barrier completes::
 
-    core_ns[t, c] = syn_ops * t_syn + active * t_active + inactive * t_inactive
+    core_ns[t, c] = (syn_ops + gate_ops) * t_syn + active * t_active + inactive * t_inactive
                     + in_tile * t_tile + hops_ew * t_ew + hops_ns * t_ns
     step_ns[t]    = max_c core_ns[t, c] + barrier_ns(tiles used)
 
@@ -53,7 +53,7 @@ def step_timing(counters: Counters, chip: Chip, tiles: int) -> StepTiming:
     t = chip.time_ns
     k = 1.0 / max(1, counters.samples)
     core = k * (
-        counters.syn_ops * t.syn_op
+        (counters.syn_ops + counters.gate_ops) * t.syn_op
         + counters.neuron_updates_active * t.neuron_active
         + counters.neuron_updates_inactive * t.neuron_inactive
         + counters.spikes_in_tile * t.spike_in_tile

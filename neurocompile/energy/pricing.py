@@ -5,11 +5,13 @@ IEEE Micro 2018, Table 2 for Loihi 1; the Loihi 2 spec reuses it, labelled appro
 :mod:`neurocompile.compiler.chips`):
 
 .. math::
-    E_{dyn} = N_{syn} E_{syn} + N_{act} E_{act} + N_{inact} E_{inact}
+    E_{dyn} = (N_{syn} + N_{gate}) E_{syn} + N_{act} E_{act} + N_{inact} E_{inact}
               + N_{tile} E_{tile} + N_{ew} E_{ew} + N_{ns} E_{ns}
 
-where the counts are :class:`neurocompile.backend.Counters` fields (``syn_ops``,
+where the counts are :class:`neurocompile.backend.Counters` fields (``syn_ops``, ``gate_ops``,
 ``neuron_updates_active`` / ``_inactive``, ``spikes_in_tile``, ``spike_hops_ew`` / ``_ns``).
+An LTC gate multiply-accumulate (``gate_ops``) is priced as a synaptic op [ASSUME]: on Loihi 2
+it is a synaptic op with a graded payload; no public table prices it separately.
 Static energy is the chip's static power times the simulated run time,
 :math:`E_{stat} = P_{stat} \cdot n_{chips} \cdot T \cdot t_{step}`, with the time per step from
 the cycle model of the simulator. Every figure is an estimate from pre-silicon minimum
@@ -35,6 +37,7 @@ PRICE_OF: dict[str, str] = {
     "spikes_in_tile": "spike_in_tile",
     "spike_hops_ew": "hop_ew",
     "spike_hops_ns": "hop_ns",
+    "gate_ops": "syn_op",  # LTC gate MACs: graded-payload synaptic ops [ASSUME]
 }
 
 

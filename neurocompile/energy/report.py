@@ -35,6 +35,7 @@ class LayerRow:
     neuron_updates: float  # simulated neuron updates (active + inactive)
     sim_dynamic_pj: float  # simulated dynamic energy of this layer's cores
     rates: np.ndarray  # [T] firing rate per step (zeros for the readout)
+    gate_ops: float = 0.0  # simulated LTC gate multiply-accumulates of this layer's cores
 
     def theory_pj(self, model: str, table: OpEnergyTable) -> float:
         return self.theory.energy_pj(model, table) * self.steps
@@ -127,6 +128,7 @@ class EnergyReport:
             "loihi_practical_j": th.loihi_practical_pj * r.steps * PJ,
             "simulated_syn_ops": r.syn_ops,
             "simulated_neuron_updates": r.neuron_updates,
+            "simulated_gate_macs": r.gate_ops,
             "simulated_dynamic_j": r.sim_dynamic_pj * PJ,
         }
 
@@ -174,6 +176,7 @@ def build_report(
                 )
                 / samples,
                 sim_dynamic_pj=float(measured.per_core_pj[cols].sum()),
+                gate_ops=float(counters.gate_ops[:, cols].sum()) / samples,
                 rates=rates_over_time(spikes) if spikes is not None else np.zeros(steps),
             )
         )
@@ -188,8 +191,13 @@ def build_report(
         e = chip.energy_pj
         note = (
             f"{'/'.join(custom)} neuron updates are priced like LIF compartment updates "
-            f"({e.neuron_active:g} / {e.neuron_inactive:g} pJ); their extra state arithmetic "
-            "is only in the theory"
+            f"({e.neuron_active:g} / {e.neuron_inactive:g} pJ)"
+            + (
+                "; LTC gate MACs are counted and priced as synaptic ops, their sigmoid lookups "
+                "and the remaining state arithmetic only in the theory"
+                if "LTC" in custom
+                else "; their extra state arithmetic is only in the theory"
+            )
         )
         notes = (*notes, note)
     return EnergyReport(

@@ -105,6 +105,10 @@ def format_report(rep: EnergyReport) -> str:
             si(m.dynamic_j_per_inference, "J"),
         ]
     )
+    if any(r.gate_ops for r in rep.rows):  # LTC gates: a column of their MACs after syn ops
+        header.insert(8, "gate MACs")
+        for row, r in zip(rows, [*rep.rows, None]):
+            row.insert(8, count(r.gate_ops if r else sum(x.gate_ops for x in rep.rows)))
     lines += _table(header, rows)
     lines.append(
         "  ACs/MACs and E snn/rnn/lstm: thesis formulas (Table 3.3, paper Table 2) with the "
@@ -114,6 +118,11 @@ def format_report(rep: EnergyReport) -> str:
         "  syn ops, updates, E sim: simulated counters of the layer's cores (synaptic ops of the "
         "events it receives, its neuron updates, routing of the spikes it sends)."
     )
+    if any(r.gate_ops for r in rep.rows):
+        lines.append(
+            "  gate MACs: simulated LTC gate multiply-accumulates (every stored gate weight, every "
+            "step), priced as synaptic ops."
+        )
     lines.append(
         "  E loihi*: thesis Table 3.4 estimate, neurons x (Fr x 81 pJ + (1 - Fr) x 52 pJ) per step."
     )
@@ -135,7 +144,9 @@ def format_report(rep: EnergyReport) -> str:
         f"{rate} (time: {m.time_table})"
     )
     by_op = ", ".join(
-        f"{k} {count(m.counts[k])} = {si(v * 1e-12, 'J')}" for k, v in m.by_op_pj.items()
+        f"{k} {count(m.counts[k])} = {si(v * 1e-12, 'J')}"
+        for k, v in m.by_op_pj.items()
+        if k != "gate_ops" or m.counts[k]
     )
     lines.append(f"  by operation: {by_op}")
     nb = rep.neurobench

@@ -99,3 +99,41 @@ def test_lava_and_cycle_give_the_same_report(build_dir):
     for d in reports.values():
         d.pop("engine")
     assert reports["lava"] == reports["cycle"]  # same spikes, so the same counts and energies
+
+
+def test_ltc_gates_in_build_report_and_energy(tmp_path, capsys):
+    """An LTC layer's gates: the build report counts their stored weights, and the energy run
+    counts each of them once per neuron row and step as a MAC priced as a synaptic op."""
+    import torch
+
+    from neurocompile.export import export_model
+    from neurocompile.nn import SRNN, SRNNSpec
+
+    spec = {
+        "input_size": 2,
+        "num_classes": 0,
+        "decode": "last",
+        "seed": 3,
+        "layers": [{"size": 6, "neuron": "ltc", "options": {"tau_m": "xu", "tau_adp": "xb"}}],
+    }
+    torch.manual_seed(0)
+    save_hdf5(export_model(SRNN(SRNNSpec.from_dict(spec))), tmp_path / "g.h5")
+    build = tmp_path / "build"
+    assert main(["build", str(tmp_path / "g.h5"), "--chip", "loihi2", "-o", str(build)]) == 0
+    report = json.loads((build / "report.json").read_text())
+    node = load_build(build).graph.nodes["L0"]
+    stored = int(np.count_nonzero(node.gate_m_mant) + np.count_nonzero(node.gate_adp_mant))
+    assert 0 < stored <= 2 * 6 * 12
+    assert report["totals"]["gate_weights"] == stored == report["layers"]["L0"]["gate_weights"]
+    assert f"{stored} LTC gate weights" in capsys.readouterr().out
+    np.save(tmp_path / "x.npy", np.random.default_rng(1).random((2, 30, 2)).astype(np.float32))
+    out = tmp_path / "energy"
+    args = ["energy", str(build), "--input", str(tmp_path / "x.npy"), "--engine", "cycle"]
+    assert main([*args, "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "gate MACs" in text
+    d = json.loads((out / "energy.json").read_text())
+    sim = d["simulated"]
+    assert sim["ops_per_inference"]["gate_ops"] == stored * 30
+    assert sim["dynamic_pj_per_inference_by_op"]["gate_ops"] == pytest.approx(stored * 30 * 23.6)
+    assert d["layers"][0]["simulated_gate_macs"] == stored * 30

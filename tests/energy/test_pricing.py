@@ -53,6 +53,19 @@ def test_loihi1_dynamic_energy_by_hand():
     assert "pre-silicon" in e.table and "Davies" in e.table
 
 
+def test_ltc_gate_macs_are_priced_as_synaptic_ops():
+    import dataclasses
+
+    c = dataclasses.replace(_counters(), gate_ops=np.array([[6, 0], [0, 4]]))
+    base = price_counters(_counters(), LOIHI1)
+    e = price_counters(c, LOIHI1)
+    # 10 gate MACs over 2 samples: 5 per inference x 23.6 pJ = 118 pJ, on cores a 3 and b 2
+    assert e.counts["gate_ops"] == 5 and e.by_op_pj["gate_ops"] == pytest.approx(118.0)
+    assert e.dynamic_j_per_inference - base.dynamic_j_per_inference == pytest.approx(118e-12)
+    np.testing.assert_allclose(e.per_core_pj - base.per_core_pj, [3 * 23.6, 2 * 23.6])
+    assert base.counts["gate_ops"] == 0  # absent: zeros
+
+
 def test_loihi2_is_labelled_approximate_and_unknown_time_leaves_static_open():
     e = price_counters(_counters(), LOIHI2)
     assert "approximation" in e.table
