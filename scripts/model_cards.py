@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import tomllib
 
+from neurocompile.energy.text import si
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path("out") / "cards"  # relative: the script runs from the repository root
 README = ROOT / "README.md"
@@ -307,8 +309,9 @@ def write_card(model_dir: Path, c: dict[str, Any]) -> None:
         f"| mean firing rate (hidden, test split) | {c['mean_firing_rate']:.3f} spikes/neuron/step |",
         (
             f"| energy per inference (estimate, Loihi 2, {c['energy_samples']} test samples) | "
-            f"{c['energy_dynamic_uj']:.3g} uJ dynamic, {c['energy_total_uj']:.3g} uJ with static power; "
-            f"{c['latency_us']:.3g} us latency; priced with: {c['energy_table']} |"
+            f"{si(c['energy_dynamic_uj'] * 1e-6, 'J')} dynamic, "
+            f"{si(c['energy_total_uj'] * 1e-6, 'J')} with static power; "
+            f"{si(c['latency_us'] * 1e-6, 's')} latency; priced with: {c['energy_table']} |"
         ),
         "",
         (
@@ -335,7 +338,7 @@ def results_table(cards: list[dict[str, Any]]) -> str:
             f"{fmt(c, 'baseline_test')} | {fmt(c, 'float_test')} | {fmt(c, 'fixed_cycle_test')} | "
             f"{'identical' if c['lava_identical_to_cycle'] else 'DIFFERENT'} on "
             f"{'all ' if c['lava_samples'] == c['test_samples'] else ''}{c['lava_samples']} |"
-            f" {c['mean_firing_rate']:.3f} | {c['energy_dynamic_uj']:.3g} uJ | "
+            f" {c['mean_firing_rate']:.3f} | {si(c['energy_dynamic_uj'] * 1e-6, 'J')} | "
             f"{f'{t / 60:.1f} min' if t else '-'} |"
         )
     return "\n".join(rows)
@@ -354,14 +357,18 @@ def main() -> int:
     ap.add_argument(
         "--render-only",
         action="store_true",
-        help="only re-render README from the card.json files of the last run",
+        help="only re-render the model cards and README from the card.json files of the last run",
     )
     args = ap.parse_args()
     found = sorted(p.parent for p in (ROOT / "trained").glob("*/model.pt"))
     dirs = [Path(m).resolve() for m in args.models] or found
     dirs = [d.relative_to(ROOT) for d in dirs]
     os.chdir(ROOT)  # every path the commands print is then relative to the repository
-    for d in [] if args.render_only else dirs:
+    for d in dirs:
+        if args.render_only:
+            if (d / "card.json").is_file():
+                write_card(d, json.loads((d / "card.json").read_text()))
+            continue
         print(f"== {d.name}", file=sys.stderr)
         write_card(d, card(d, args.lava_samples))
     cards = [json.loads(p.read_text()) for p in sorted((ROOT / "trained").glob("*/card.json"))]
