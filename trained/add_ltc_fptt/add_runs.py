@@ -368,6 +368,21 @@ RUNS = (
         ),
     ),
     (
+        "fptt_curriculum_published_wnoise",
+        "run_curriculum_published_wnoise",
+        "fptt",
+        (
+            "FPTT from the best 128-neuron model at learning rate 1e-4 with weight noise 0.01 "
+            "(`config_curriculum_published_wnoise.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_wnoise.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published_lr1e4/model_fptt.pt --method fptt "
+            "--iters 751 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_wnoise"
+        ),
+    ),
+    (
         "fptt_t100_published_voltage",
         "run_t100_published_voltage",
         "fptt",
