@@ -445,3 +445,44 @@ def test_every_run_entry_names_its_config_and_its_iterations() -> None:
         records = [json.loads(line) for line in curve.read_text().splitlines()]
         iters = int(words[words.index("--iters") + 1])
         assert len(records) == iters or records[-1].get("diverged"), (key, len(records), iters)
+
+
+def test_hold_time_rows_by_hand() -> None:
+    """Three sequences of T = 10: markers at (1, 8), (4, 5), (0, 9); the steps from a marker to
+    the last step are 9 - t. Errors 0.1, 0.2, 0.3 (squared 0.01, 0.04, 0.09)."""
+    import torch
+
+    x = torch.zeros(3, 10, 2)
+    for row, (a, b) in enumerate([(1, 8), (4, 5), (0, 9)]):
+        x[row, [a, b], 1] = 1.0
+    y = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
+    pred = y + torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64)
+    _driver()  # puts the driver's folder on sys.path
+    import diagnostics
+
+    rows = diagnostics.hold_time_rows(x, y, pred, bins=((0, 2), (2, 6), (6, 10)))
+    got = [(m, lo, hi, n, round(e, 10)) for m, lo, hi, n, e in rows]
+    assert got == [
+        # first markers hold 8, 5, 9 steps
+        ("first", 2, 6, 1, 0.04),
+        ("first", 6, 10, 2, 0.05),
+        # second markers hold 1, 4, 0 steps
+        ("second", 0, 2, 2, 0.05),
+        ("second", 2, 6, 1, 0.04),
+    ]
+
+
+def test_hold_time_table_covers_every_sequence(tmp_path: Path) -> None:
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "run"
+    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(out))
+    text = _run("--hold-time", str(out / "model_fptt.pt"), "--sequences", "20")
+    rows = [
+        r.split("|")[1:-1]
+        for r in text.splitlines()
+        if r.startswith(("| first", "| second"))
+    ]
+    for marker in ("first", "second"):
+        assert sum(int(r[2]) for r in rows if r[0].strip() == marker) == 20
+    assert "test MSE" in text.splitlines()[0]

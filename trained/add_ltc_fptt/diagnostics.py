@@ -1,6 +1,8 @@
 """Diagnostics of the Add-task driver ``train_add.py``: BPTT's full-sequence gradient norm
-(``--grad-norm``), the output's sensitivity to tiny parameter changes (``--sensitivity``) and
-the voltage-readout network of ``--readout-voltage``."""
+(``--grad-norm``), the output's sensitivity to tiny parameter changes (``--sensitivity``), the
+gates' saturation (``--gate-inputs``), averaged outputs (``--ensemble``), the error by how long
+a value must be held (``--hold-time``) and the voltage-readout network of
+``--readout-voltage``."""
 
 from __future__ import annotations
 
@@ -264,3 +266,55 @@ def ensemble(ckpts: list[Path], T: int = 1000, n: int = 1000) -> None:
     if len(preds) > 2:
         mean = sum(p for _, p in preds) / len(preds)
         print(f"| average of all {len(preds)} | {mse(mean):.4g} | |")
+
+
+HOLD_BINS = (
+    (0, 10),
+    (10, 50),
+    (50, 100),
+    (100, 250),
+    (250, 500),
+    (500, 600),
+    (600, 750),
+    (750, 900),
+    (900, 1000),
+)
+
+
+def hold_time_rows(
+    x: torch.Tensor, y: torch.Tensor, pred: torch.Tensor, bins=HOLD_BINS
+) -> list[tuple[str, int, int, int, float]]:
+    """Squared errors grouped by how long the network must hold a value: for each marker
+    (first, second) and each bin ``[lo, hi)`` of steps from that marker to the last step,
+    ``(marker, lo, hi, sequences, MSE)`` (empty bins left out)."""
+    T = x.shape[1]
+    pos = torch.stack([torch.nonzero(m).flatten() for m in x[:, :, 1]])  # [N, 2] marker steps
+    err = (pred - y) ** 2
+    rows = []
+    for k, name in enumerate(("first", "second")):
+        hold = T - 1 - pos[:, k]
+        for lo, hi in bins:
+            sel = (hold >= lo) & (hold < hi)
+            if int(sel.sum()):
+                rows.append((name, lo, hi, int(sel.sum()), float(err[sel].mean())))
+    return rows
+
+
+def hold_time(ckpts: list[Path], T: int = 1000, n: int = 1000) -> None:
+    """Print each model's test MSE by the number of steps from each marker to the last step.
+
+    A value seen at step t must be held for ``T - 1 - t`` steps; if the error grows with that
+    time, the network's memory drifts, rather than its readout missing late markers.
+    """
+    from neurocompile.checkpoint import load_checkpoint
+
+    torch.set_num_threads(1)
+    x, y = make_add_task(n, T, seed=TEST_SEED, quiet_tail=2)
+    x, y = torch.from_numpy(x), torch.from_numpy(y).double()
+    for ckpt in ckpts:
+        pred = predictions(load_checkpoint(ckpt)[0], x)
+        print(f"{ckpt}: test MSE {float(((pred - y) ** 2).mean()):.4g} (T = {T}, {n} sequences)")
+        print("| marker | steps from it to the end | sequences | test MSE |")
+        print("|---|---|---:|---:|")
+        for name, lo, hi, count, mse in hold_time_rows(x, y, pred):
+            print(f"| {name} | {lo}-{hi - 1} | {count} | {mse:.4g} |")

@@ -61,6 +61,7 @@ from diagnostics import (
     ensemble,
     gate_inputs,
     grad_norms,
+    hold_time,
     refuse_voltage_readout,
     sensitivity,
 )
@@ -291,11 +292,20 @@ def main() -> None:
         help="print the test MSE of each CKPT and of their averaged outputs and exit",
     )
     ap.add_argument(
+        "--hold-time",
+        type=Path,
+        nargs="+",
+        metavar="CKPT",
+        default=None,
+        help="print each CKPT's test MSE by the steps from each marker to the end and exit",
+    )
+    ap.add_argument(
         "--sequences",
         type=int,
         default=1000,
         metavar="N",
-        help="--sensitivity, --gate-inputs, --ensemble: N test sequences (default 1000)",
+        help="--sensitivity, --gate-inputs, --ensemble, --hold-time: N test sequences "
+        "(default 1000)",
     )
     ap.add_argument("--config", type=Path, default=HERE / "config.toml")
     ap.add_argument("--method", choices=("fptt", "bptt"), default=None, help="overrides config")
@@ -335,6 +345,7 @@ def main() -> None:
         a.sensitivity,
         a.gate_inputs,
         *(a.ensemble or ()),
+        *(a.hold_time or ()),
         a.finalize and a.finalize / "model_fptt.pt",
     ):
         if ckpt and Path(ckpt).is_file():
@@ -342,7 +353,7 @@ def main() -> None:
     if a.finalize:
         finalize(a.finalize)
         return
-    if a.grad_norm or a.sensitivity or a.gate_inputs or a.ensemble:
+    if a.grad_norm or a.sensitivity or a.gate_inputs or a.ensemble or a.hold_time:
         from neurocompile.errors import NeurocompileError
 
         try:
@@ -352,6 +363,8 @@ def main() -> None:
                 gate_inputs(a.gate_inputs, n=a.sequences)
             elif a.ensemble:
                 ensemble(a.ensemble, n=a.sequences)
+            elif a.hold_time:
+                hold_time(a.hold_time, n=a.sequences)
             else:
                 sensitivity(a.sensitivity, n=a.sequences)
         except NeurocompileError as exc:
