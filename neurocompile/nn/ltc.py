@@ -126,6 +126,12 @@ class LTC(nn.Module):
     decay of 0.5. ``v_init`` (the voltage at t = -1) is drawn once, uniform in ``[0, b0]``
     (thesis 2.3.1, DESIGN.md; ``v_init="zero"`` for zeros), and stored as a buffer so runs are
     deterministic.
+
+    ``tau_m_init = T_max`` (> 1) instead draws the tau_m gate biases for time constants
+    uniform in ``[1, T_max]`` steps: the chrono initialisation of Tallec & Ollivier (ICLR 2018)
+    for LSTM forget gates, here for the voltage retention ``2 alpha - 1 = 1 - 1 / tau``, i.e.
+    ``m = logit(alpha) = ln(2 tau - 1)``: the network starts with memories of every length up
+    to ``T_max``.
     """
 
     def __init__(
@@ -138,10 +144,21 @@ class LTC(nn.Module):
         surrogate: str = "multi_gaussian",
         gen: torch.Generator | None = None,
         v_init: str = "uniform",
+        tau_m_init: float | None = None,
     ) -> None:
         super().__init__()
         if int(size) <= 0:
             raise NeurocompileError(f"LTC neuron: size {size} must be a positive integer")
+        if tau_m_init is not None and not (
+            isinstance(tau_m_init, (int, float))
+            and not isinstance(tau_m_init, bool)
+            and math.isfinite(tau_m_init)
+            and tau_m_init > 1
+        ):
+            raise NeurocompileError(
+                f"LTC neuron: tau_m_init = {tau_m_init!r} must be a number of steps > 1 (the "
+                "longest initial time constant, e.g. the sequence length)"
+            )
         _check_mode(tau_m, TAU_M_MODES, "tau_m")
         _check_mode(tau_adp, TAU_ADP_MODES, "tau_adp")
         n = self.size = int(size)
@@ -149,7 +166,11 @@ class LTC(nn.Module):
         self.b0, self.beta, self.surrogate = float(b0), float(beta), surrogate
         self.m_weight = self._gate_weight(tau_m, gen)
         self.adp_weight = self._gate_weight(tau_adp, gen)
-        self.m_bias = nn.Parameter(torch.full((n,), M_BIAS_INIT))
+        if tau_m_init is None:
+            self.m_bias = nn.Parameter(torch.full((n,), M_BIAS_INIT))
+        else:  # chrono: tau uniform in [1, tau_m_init], m = ln(2 tau - 1)
+            tau = 1.0 + torch.rand(n, generator=gen) * (float(tau_m_init) - 1.0)
+            self.m_bias = nn.Parameter(torch.log(2.0 * tau - 1.0))
         self.adp_bias = nn.Parameter(torch.zeros(n))
         v0 = torch.zeros(n) if v_init == "zero" else torch.rand(n, generator=gen) * self.b0
         self.register_buffer("v_init", v0)
@@ -198,12 +219,13 @@ class LTCLayer(SynapticLayer):
     Synapses as every layer of ``nn.neurons`` (``ff``, optional ``rec``, masks, the one-step
     delay of DESIGN.md); neurons in ``self.cell`` (:class:`LTC`). ``LayerSpec`` fields used:
     ``threshold`` = ``b0`` (default 0.1), ``beta`` (1.8), ``reset`` (only "zero", eq. 4.8f),
-    and ``options = {tau_m = "xu", tau_adp = "xb"}`` for the Table 4.2 ablations. The time
+    and ``options = {tau_m = "xu", tau_adp = "xb"}`` for the Table 4.2 ablations
+    (``tau_m_init = T_max``: chrono initialisation of the tau_m gate, see :class:`LTC`). The time
     constants are the gates, so ``tau_m``, ``tau_adp`` and ``learn_tau`` of the spec are not
     used. State ``(prev_in, v, s, eta)``; autograd through :func:`ltc_step` one step at a time.
     """
 
-    OPTIONS = ("tau_m", "tau_adp")
+    OPTIONS = ("tau_m", "tau_adp", "tau_m_init")
 
     def __init__(self, spec: LayerSpec, in_size: int, model: SRNNSpec, gen: torch.Generator):
         super().__init__(in_size, spec.size, spec.recurrent, spec.sparsity, gen)
@@ -227,6 +249,7 @@ class LTCLayer(SynapticLayer):
             surrogate=model.surrogate,
             gen=gen,
             v_init=model.init_membrane,
+            tau_m_init=spec.options.get("tau_m_init"),
         )
 
     @property

@@ -160,3 +160,21 @@ def test_layer_options_are_checked():
         SRNN(_spec(options={"tau": "x"}))
     with pytest.raises(NeurocompileError, match="reset 'subtract' is not supported"):
         SRNN(_spec(reset="subtract"))
+
+
+def test_chrono_init_spreads_time_constants_up_to_tau_m_init():
+    """tau_m_init = 500: with the gate input at zero, the voltage retention 2 alpha - 1 =
+    1 - 1 / tau has tau uniform in [1, 500] (Tallec & Ollivier's chrono initialisation)."""
+    model = SRNN(_spec(size=400, options={"tau_m_init": 500}))
+    m = model.layers[0].cell.m_bias.detach().double()
+    tau = 1.0 / (1.0 - (2.0 * torch.sigmoid(m) - 1.0))
+    assert float(tau.min()) >= 1.0 - 1e-6 and float(tau.max()) <= 500.0 + 1e-3
+    # uniform: quartiles near 125.75, 250.5, 375.25 (400 draws: a few percent off)
+    q = torch.quantile(tau, torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64))
+    np.testing.assert_allclose(q.numpy(), [125.75, 250.5, 375.25], rtol=0.15)
+    # default: every bias ln 3
+    default = SRNN(_spec(size=400)).layers[0].cell.m_bias.detach()
+    assert torch.allclose(default, torch.full((400,), math.log(3.0)))
+    for bad in (1, 0.5, "long", float("nan"), True):
+        with pytest.raises(NeurocompileError, match="tau_m_init = .* must be a number of steps"):
+            SRNN(_spec(options={"tau_m_init": bad}))
