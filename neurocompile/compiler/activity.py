@@ -82,12 +82,10 @@ class ActivityCounter:
         # LTC gates: MACs per step per core, and the state messages between a population's cores
         self.gate_ops = np.zeros(len(self.core_map.cores), np.int64)
         self.gate_msgs = _Route("", {}, {}, {}, {})  # per source neuron, every step
-        self.gate_pops: list[str] = []
         for name in self.populations:
             gates = gate_stored(graph.nodes[name])
             if gates is None:
                 continue
-            self.gate_pops.append(name)
             cores = cores_of[name]
             for core in cores:
                 self.gate_ops[core.index] = sum(
