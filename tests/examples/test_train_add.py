@@ -56,6 +56,15 @@ def _run(*args: str) -> str:
     return proc.stdout
 
 
+def _tiny_checkpoint(tmp_path: Path, name: str = "run", iters: int = 1) -> Path:
+    """The checkpoint of the tiny config after ``iters`` iterations (evaluated at each)."""
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / name
+    _run("--config", str(cfg), "--iters", str(iters), "--eval-every", "1", "--out", str(out))
+    return out / "model_fptt.pt"
+
+
 def _curve(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "curve_fptt.jsonl").read_text().splitlines()]
 
@@ -220,11 +229,8 @@ def test_run_table_with_a_run_that_never_reached_an_evaluation() -> None:
 
 
 def test_grad_norm_rows_and_a_bad_file(tmp_path: Path) -> None:
-    cfg = tmp_path / "tiny.toml"
-    cfg.write_text(TINY)
-    out = tmp_path / "run"
-    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(out))
-    text = _run("--grad-norm", str(out / "model_fptt.pt"))
+    ckpt = _tiny_checkpoint(tmp_path)
+    text = _run("--grad-norm", str(ckpt))
     rows = [r for r in text.splitlines() if r.startswith("| ") and r[2].isdigit()]
     assert [r.split("|")[1].strip() for r in rows] == ["100", "300", "1000"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -241,11 +247,8 @@ def test_grad_norm_rows_and_a_bad_file(tmp_path: Path) -> None:
 
 def test_sensitivity_rows_start_from_the_unperturbed_model(tmp_path: Path) -> None:
     """Row 0 (no perturbation) changes nothing; every perturbation level has two seeds."""
-    cfg = tmp_path / "tiny.toml"
-    cfg.write_text(TINY)
-    out = tmp_path / "run"
-    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(out))
-    text = _run("--sensitivity", str(out / "model_fptt.pt"), "--sequences", "50")
+    ckpt = _tiny_checkpoint(tmp_path)
+    text = _run("--sensitivity", str(ckpt), "--sequences", "50")
     rows = [
         [c.strip() for c in r.split("|")[1:-1]]
         for r in text.splitlines()
@@ -291,18 +294,15 @@ def test_gate_inputs_counts_a_saturated_membrane_gate(tmp_path: Path) -> None:
 
     from neurocompile.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 
-    cfg = tmp_path / "tiny.toml"
-    cfg.write_text(TINY)
-    out = tmp_path / "run"
-    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(out))
-    model, _ = load_checkpoint(out / "model_fptt.pt")
+    ckpt = _tiny_checkpoint(tmp_path)
+    model, _ = load_checkpoint(ckpt)
     ltc = model.layers[0].cell
     with torch.no_grad():
         ltc.m_weight.zero_()
         ltc.m_bias.fill_(20.0)
         ltc.adp_weight.zero_()
         ltc.adp_bias.zero_()
-    ck = read_checkpoint(out / "model_fptt.pt")
+    ck = read_checkpoint(ckpt)
     saturated = tmp_path / "saturated.pt"
     save_checkpoint(saturated, model, ck["metrics"], ck["dataset"], ck["trainer"])
     text = _run("--gate-inputs", str(saturated), "--sequences", "20")
@@ -337,12 +337,7 @@ def test_ensemble_rows_match_a_direct_computation(tmp_path: Path) -> None:
     from neurocompile.checkpoint import load_checkpoint
     from neurocompile.data.addtask import make_add_task
 
-    cfg = tmp_path / "tiny.toml"
-    cfg.write_text(TINY)
-    a, b = tmp_path / "a", tmp_path / "b"
-    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(a))
-    _run("--config", str(cfg), "--iters", "3", "--eval-every", "1", "--out", str(b))
-    ca, cb = a / "model_fptt.pt", b / "model_fptt.pt"
+    ca, cb = _tiny_checkpoint(tmp_path, "a", 1), _tiny_checkpoint(tmp_path, "b", 3)
     x, y = make_add_task(20, 1000, seed=10**6, quiet_tail=2)
     x, y = torch.from_numpy(x), torch.from_numpy(y).double()
     with torch.no_grad():
@@ -473,16 +468,9 @@ def test_hold_time_rows_by_hand() -> None:
 
 
 def test_hold_time_table_covers_every_sequence(tmp_path: Path) -> None:
-    cfg = tmp_path / "tiny.toml"
-    cfg.write_text(TINY)
-    out = tmp_path / "run"
-    _run("--config", str(cfg), "--iters", "1", "--eval-every", "1", "--out", str(out))
-    text = _run("--hold-time", str(out / "model_fptt.pt"), "--sequences", "20")
-    rows = [
-        r.split("|")[1:-1]
-        for r in text.splitlines()
-        if r.startswith(("| first", "| second"))
-    ]
+    ckpt = _tiny_checkpoint(tmp_path)
+    text = _run("--hold-time", str(ckpt), "--sequences", "20")
+    rows = [r.split("|")[1:-1] for r in text.splitlines() if r.startswith(("| first", "| second"))]
     for marker in ("first", "second"):
         assert sum(int(r[2]) for r in rows if r[0].strip() == marker) == 20
     assert "test MSE" in text.splitlines()[0]
