@@ -383,6 +383,48 @@ RUNS = (
         ),
     ),
     (
+        "fptt_published_p10_chrono",
+        "run_published_p10_chrono",
+        "fptt",
+        (
+            "FPTT from scratch, 10-step parts, chrono initialisation of the tau_m gates "
+            "(`tau_m_init = 1000`), learning rate 1e-3 (`config_published_p10_chrono.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_published_p10_chrono.toml --method fptt "
+            "--iters 751 --eval-every 50 --out trained/add_ltc_fptt/run_published_p10_chrono"
+        ),
+    ),
+    (
+        "fptt_published_p10_chrono_lr1e4",
+        "run_published_p10_chrono_lr1e4",
+        "fptt",
+        (
+            "FPTT from the chrono-initialised model at learning rate 1e-4 "
+            "(`config_published_p10_chrono_lr1e4.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_published_p10_chrono_lr1e4.toml --init "
+            "trained/add_ltc_fptt/run_published_p10_chrono/model_fptt.pt --method fptt "
+            "--iters 1401 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_published_p10_chrono_lr1e4"
+        ),
+    ),
+    (
+        "fptt_published_p10_chrono_rate30",
+        "run_published_p10_chrono_rate30",
+        "fptt",
+        (
+            "FPTT from scratch, 10-step parts, chrono initialisation, learning rate 1e-3, "
+            "firing-rate penalty of 30 from the start (`config_published_p10_chrono_rate30.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_published_p10_chrono_rate30.toml --method fptt "
+            "--iters 1401 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_published_p10_chrono_rate30"
+        ),
+    ),
+    (
         "fptt_t100_published_voltage",
         "run_t100_published_voltage",
         "fptt",
