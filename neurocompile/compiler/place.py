@@ -9,7 +9,10 @@ Cost. With ``T[a, b]`` the expected spikes per step sent from core ``a`` to core
 each source neuron times whether it has a synapse on ``b``; rates from calibration, else
 ``DEFAULT_RATE`` for every neuron) and ``D[p, q]`` the energy of one spike between slots
 ``p`` and ``q`` (chip energy table: in-tile cost within a tile, else ``E_ew |dx| + E_ns |dy|``),
-the placement minimises ``sum_ab T[a, b] D[pos a, pos b]``.
+the placement minimises ``sum_ab T[a, b] D[pos a, pos b]``. ``T`` also holds the state
+messages of LTC gates (:func:`gate_traffic`): every step, one graded message for each state
+value ``(i, v, eta)`` that a core's gates read from a neuron on another core of the same
+population, routed like a spike (as ``activity`` counts them).
 
 Search. Start from the snake order (layers in graph order, pieces in neuron order), then
 best-improvement pairwise swaps (including swaps with free slots of the used chips) until no
@@ -32,7 +35,7 @@ from .. import ir
 from .chips import Chip
 from .context import Context
 from .coremap import CoreMap, core_map_of
-from .resources import stored
+from .resources import gate_sources, gate_stored, stored
 
 DEFAULT_RATE = 0.1  # assumed firing probability per neuron per step without calibration
 MAX_SWAPS = 500  # each swap costs O(slots^3): at most 500 (a few seconds for 256 slots)
@@ -74,6 +77,27 @@ def traffic(graph: ir.Graph, cmap: CoreMap, rates: dict[str, np.ndarray]) -> np.
             for b in cmap.of_node(dst):
                 t[a.index, b.index] += float(r @ st[b.start : b.stop, a.start : a.stop].any(axis=0))
     return t
+
+
+def gate_traffic(graph: ir.Graph, cmap: CoreMap) -> np.ndarray:
+    """``G[a, b]``: LTC gate state messages per step from core a to core b of one population.
+
+    Sent every step whatever the spikes: core b's gates read the value, so a (the value's
+    core) sends it. A core's own neurons' values cost no message (the diagonal is 0).
+    """
+    n = len(cmap.cores)
+    g = np.zeros((n, n))
+    for name, node in graph.nodes.items():
+        gates = gate_stored(node)
+        cores = cmap.of_node(name)
+        if gates is None or len(cores) < 2:
+            continue
+        for b in cores:
+            reads = gate_sources(gates, b.start, b.stop).sum(axis=0)  # values read, per neuron
+            for a in cores:
+                if a.index != b.index:
+                    g[a.index, b.index] += float(reads[a.start : a.stop].sum())
+    return g
 
 
 def cost(t: np.ndarray, d: np.ndarray, pos: np.ndarray) -> float:
@@ -123,7 +147,8 @@ def place(graph: ir.Graph, ctx: Context) -> ir.Graph:
         else:
             rates[p] = np.full(g.nodes[p].size, DEFAULT_RATE)
     t = np.zeros((slots, slots))
-    t[:n, :n] = traffic(g, cmap, rates)
+    gates = gate_traffic(g, cmap)
+    t[:n, :n] = traffic(g, cmap, rates) + gates
     d = slot_distances(chip, slots)
     pos = np.arange(slots)
     start = cost(t, d, pos)
@@ -140,4 +165,5 @@ def place(graph: ir.Graph, ctx: Context) -> ir.Graph:
     ctx.note("place", "cost_pj_per_step_initial", start)
     ctx.note("place", "cost_pj_per_step", cost(t, d, pos))
     ctx.note("place", "swaps", swaps)
+    ctx.note("place", "gate_messages_per_step", float(gates.sum()))
     return g

@@ -154,10 +154,15 @@ def render_text(r: dict[str, Any]) -> str:
         )
     p = r["placement"]
     if p:
+        routed = "spike routing"
+        if p.get("gate_messages_per_step"):
+            routed = (
+                f"spike and LTC gate-message ({p['gate_messages_per_step']:.4g} per step) routing"
+            )
         lines += [
             "",
             (
-                f"placement: {p.get('swaps', 0)} swaps, spike routing "
+                f"placement: {p.get('swaps', 0)} swaps, {routed} "
                 f"{p.get('cost_pj_per_step_initial', 0):.4g} -> {p.get('cost_pj_per_step', 0):.4g} "
                 f"pJ/step (rates {p.get('rates')}; estimate, {r['chip']['title']} table)"
             ),

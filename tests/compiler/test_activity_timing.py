@@ -143,6 +143,15 @@ def test_ltc_gate_ops_and_state_messages_by_hand():
     np.testing.assert_array_equal(c.spike_hops_ns, [[6, 4, 0], [6, 4, 0]])
 
 
+def test_placement_gate_traffic_is_the_counted_messages():
+    from neurocompile.compiler.place import gate_traffic
+
+    g, cmap = ltc_network()
+    # per step: h1's gates read v0, i1 and eta1 on h0 (3 messages h0 -> h1), h0's gates read
+    # i2 and v2 on h1 (2 messages h1 -> h0); the LI core has no gates
+    np.testing.assert_array_equal(gate_traffic(g, cmap), [[0, 3, 0], [2, 0, 0], [0, 0, 0]])
+
+
 def test_ltc_gate_memory_fan_in_and_fan_out_by_hand():
     from neurocompile.compiler.chips import LOIHI2
     from neurocompile.compiler.resources import gate_weights, piece_usage, stored

@@ -8,9 +8,18 @@ import pytest
 from neurocompile import ir
 from neurocompile.compiler.chips import LOIHI1, LOIHI2, get_chip
 from neurocompile.compiler.context import Context
-from neurocompile.compiler.coremap import CoreMap, core_map_of
+from neurocompile.compiler.coremap import Core, CoreMap, core_map_of
 from neurocompile.compiler.pipeline import PIPELINE, compile_graph
-from neurocompile.compiler.place import cost, improve, slot_distances, slot_position
+from neurocompile.compiler.place import (
+    DEFAULT_RATE,
+    cost,
+    improve,
+    place,
+    slot_distances,
+    slot_position,
+    traffic,
+)
+from neurocompile.compiler.report import make_report, render_text
 from neurocompile.compiler.split import bounds
 from neurocompile.compiler.validate import validate
 from neurocompile.errors import ChipLimitError, ModelFileError, NeurocompileError
@@ -151,6 +160,66 @@ def test_swap_search_improves_a_bad_order():
             p2 = pos.copy()
             p2[i], p2[j] = p2[j], p2[i]
             assert cost(t, d, p2) >= cost(t, d, pos) - 1e-9
+
+
+def test_ltc_gate_messages_pull_cores_together():
+    # an LTC population of 16 on 8 cores of 2 (snake order: cores 0-3 on tile 0, 4-7 on
+    # tile 1) whose cores 0 and 7 read each other's voltage and threshold trace in their gates:
+    # 2 neurons x 2 values = 4 graded messages each way every step, and no spike between them
+    n = 16
+    m, a = np.zeros((n, 2 * n)), np.zeros((n, 2 * n))
+    m[np.ix_([0, 1], [n + 14, n + 15])] = m[np.ix_([14, 15], [n + 0, n + 1])] = 1.0
+    a[np.ix_([0, 1], [n + 14, n + 15])] = a[np.ix_([14, 15], [n + 0, n + 1])] = 1.0
+    z = np.zeros(n)
+    nodes = {
+        "x": ir.Input(size=2, kind="spikes"),
+        "xh": ir.Dense(weight=np.ones((n, 2))),
+        "h": ir.LTC(size=n, gate_m_weight=m, gate_m_bias=z, gate_adp_weight=a, gate_adp_bias=z),
+        "ho": ir.Dense(weight=np.ones((1, n))),
+        "o": ir.LI(size=1, alpha=0.5, gain=1.0),
+        "y": ir.Output(size=1),
+    }
+    edges = [("x", "xh"), ("xh", "h"), ("h", "ho"), ("ho", "o"), ("o", "y")]
+    cores = tuple(Core(k, "h", 2 * k, 2 * k + 2) for k in range(8)) + (Core(8, "o", 0, 1),)
+    g = ir.Graph(nodes, edges, {"core_map": CoreMap("loihi1", cores).to_dict()})
+    ctx = Context(LOIHI1)
+    placed = core_map_of(place(g, ctx)).cores
+    assert (placed[0].x, placed[0].y) == (placed[7].x, placed[7].y)  # one tile: no hops
+    # the snake order's cost: the spikes of h to the readout, plus the 8 gate messages per
+    # step between tiles 0 and 1, one E-W hop each
+    rates = {"h": np.full(n, DEFAULT_RATE), "o": np.zeros(1)}
+    t = np.zeros((128, 128))
+    t[:9, :9] = traffic(g, CoreMap("loihi1", cores), rates)
+    spikes_only = cost(t, slot_distances(LOIHI1, 128), np.arange(128))
+    assert ctx.report["place"]["cost_pj_per_step_initial"] == pytest.approx(
+        spikes_only + 8 * LOIHI1.energy_pj.hop_ew
+    )
+
+
+def test_split_dense_ltc_reports_its_gate_messages():
+    # 1024 LTC neurons with dense gates do not fit one Loihi 2 core: every piece's gates read
+    # all (i, v, eta) values of the neurons on the other pieces, every step
+    n, rng = 1024, np.random.default_rng(0)
+    gates = {
+        f"gate_{k}_{w}": rng.normal(0, 0.1, (n, 2 * n)) if w == "weight" else np.zeros(n)
+        for k in ("m", "adp")
+        for w in ("weight", "bias")
+    }
+    nodes = {
+        "x": ir.Input(size=2, kind="spikes"),
+        "xh": ir.Dense(weight=rng.normal(0, 1, (n, 2))),
+        "h": ir.LTC(size=n, **gates),
+        "ho": ir.Dense(weight=rng.normal(0, 1, (1, n))),
+        "o": ir.LI(size=1, alpha=0.5, gain=1.0),
+        "y": ir.Output(size=1),
+    }
+    edges = [("x", "xh"), ("xh", "h"), ("h", "ho"), ("ho", "o"), ("o", "y")]
+    q, ctx = compile_graph(ir.Graph(nodes, edges, {}), "loihi2")
+    pieces = len(core_map_of(q).of_node("h"))
+    assert pieces > 1
+    assert ctx.report["place"]["gate_messages_per_step"] == n * 3 * (pieces - 1)
+    text = render_text(make_report(q, ctx, "random LTC"))
+    assert f"LTC gate-message ({n * 3 * (pieces - 1):.4g} per step) routing" in text
 
 
 def test_multi_chip_placement():
