@@ -56,6 +56,28 @@ def make_add_task(
     return x, y
 
 
+def expected_sum(x: np.ndarray, delay: int) -> np.ndarray:
+    """``E[y | x[:, : t - delay + 1]]`` for every step t: the target as far as it is known.
+
+    ``x`` is ``[N, T, 2]`` from :func:`make_add_task`; returns float32 ``[N, T]``. A model of
+    ``delay`` synapse stages has seen the inputs up to ``t - delay`` at step t. A marked value
+    seen by then counts with its value; each of the two marked values not yet seen with its
+    mean, 1/2 (the values are independent of the marker positions). So the result is 1 before
+    any marker is seen and ``y`` once both are: at the last step if ``quiet_tail >= delay``.
+    """
+    if x.ndim != 3 or x.shape[-1] != 2:
+        raise NeurocompileError(f"add task: inputs of shape {list(x.shape)}, expected [N, T, 2]")
+    if int(delay) < 0:
+        raise NeurocompileError(f"add task: delay = {delay} must be >= 0")
+    values, marker = x[..., 0].astype(np.float64), x[..., 1].astype(np.float64)
+    known = np.cumsum(values * marker, axis=1) + 0.5 * (2.0 - np.cumsum(marker, axis=1))
+    out = np.ones_like(known)
+    d = int(delay)
+    if d < known.shape[1]:
+        out[:, d:] = known[:, : known.shape[1] - d]
+    return out.astype(np.float32)
+
+
 def load(
     T: int = 1000,
     train_size: int = 10000,

@@ -53,6 +53,14 @@ thesis), which favours solutions whose output does not depend on exact weights, 
 their fixed-point versions. The draws come from a generator seeded with ``noise_seed`` and the
 number of optimizer steps taken so far, so a resumed run that restores
 ``FPTTRegularizer.updates`` draws the same noise.
+``step_targets = true`` (regression with one target per sequence only) takes labels with a
+target for every step, ``[B, T(, C)]``, and scores part p against the target of its last step
+instead of the sequence's final target; the batch loss reported is still that of the last
+part. With ``E[y | inputs seen so far]`` as the step targets (``data.addtask.expected_sum``)
+the expected loss of every part, and so the expected gradient, is the same as with the final
+target, since ``E[(o - y)^2 | x] = (o - E[y | x])^2 + Var(y | x)`` for an output ``o`` that
+depends on the inputs seen so far only; what goes is the ``Var(y | x)`` noise in each sample's
+gradient (the value of a marker not yet seen). Not in the thesis.
 
 Memory: the state is detached between parts and nothing of a part (graph, activations) is kept
 after its optimizer step, so peak memory is that of one part: it grows with T / K, not with T
@@ -101,8 +109,15 @@ class FPTTConfig:
     # relative std r of the parameter noise W (1 + r N(0, 1)) of each part's forward pass (0 = off)
     weight_noise: float = 0.0
     noise_seed: int = 0
+    # regression with one target per sequence: y holds a target for every step, [B, T(, C)],
+    # and part p is scored against the target of its last step (e.g. E[y | inputs so far])
+    step_targets: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.step_targets, bool):
+            raise NeurocompileError(
+                f"fptt step_targets = {self.step_targets!r} must be true or false"
+            )
         numbers = ("parts", "part_length", "alpha", "beta", "rho", "rate_penalty", "rate_target")
         for name in (*numbers, "weight_noise", "noise_seed"):
             value = getattr(self, name)
@@ -299,12 +314,18 @@ def fptt_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor, ctx: StepContext
     state = None
     outs, losses = [], []
     spike_sums: dict[str, torch.Tensor] = {}
+    if cfg.step_targets and not (_weighted(ctx, y) and y.dim() >= 2 and y.shape[:2] == x.shape[:2]):
+        raise NeurocompileError(
+            f"fptt step_targets = true needs a regression with one target per step, labels "
+            f"[B, T] = {list(x.shape[:2])}, got labels {list(y.shape)}; remove step_targets"
+        )
     for p, span in enumerate(bounds):
         state = None if state is None else detach_state(state)  # the cut between parts
+        yp = y[:, span[1] - 1] if cfg.step_targets else y
         with reg.perturbed(cfg.weight_noise, cfg.noise_seed):
             out, spikes, state = net(x[:, span[0] : span[1]], state=state, return_state=True)
             omega = cfg.omega(p, len(bounds))
-            task = part_loss(out, y, ctx.decode, ctx.num_classes, p, len(bounds), span, omega)
+            task = part_loss(out, yp, ctx.decode, ctx.num_classes, p, len(bounds), span, omega)
             loss = task
             if cfg.weight_noise == 0:
                 loss = loss + reg.penalty()

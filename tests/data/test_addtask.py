@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neurocompile.data import load_dataset
-from neurocompile.data.addtask import BASELINE_MSE, make_add_task
+from neurocompile.data.addtask import BASELINE_MSE, expected_sum, make_add_task
 from neurocompile.errors import NeurocompileError
 
 
@@ -47,3 +47,34 @@ def test_bad_arguments_are_user_errors():
         make_add_task(4, 10, quiet_tail=5)
     with pytest.raises(NeurocompileError, match="num_samples = 0 must be positive"):
         make_add_task(0, 10)
+
+
+def test_expected_sum_by_hand():
+    # T = 8, markers at steps 2 and 5 (values 0.2 and 0.7), seen by the model `delay` steps later
+    x = np.zeros((1, 8, 2), np.float32)
+    x[0, :, 0] = [0.9, 0.1, 0.2, 0.4, 0.3, 0.7, 0.8, 0.6]
+    x[0, [2, 5], 1] = 1.0
+    want = {
+        0: [1, 1, 0.7, 0.7, 0.7, 0.9, 0.9, 0.9],
+        2: [1, 1, 1, 1, 0.7, 0.7, 0.7, 0.9],
+        8: [1] * 8,
+    }
+    for delay, row in want.items():
+        got = expected_sum(x, delay)
+        assert got.shape == (1, 8) and got.dtype == np.float32
+        np.testing.assert_allclose(got[0], row, rtol=1e-6)
+
+
+def test_expected_sum_is_the_conditional_mean_and_ends_at_the_target():
+    x, y = make_add_task(20000, 20, seed=4, quiet_tail=2)
+    c = expected_sum(x, 2)
+    np.testing.assert_allclose(c[:, -1], y, rtol=1e-6)  # both markers seen by the last step
+    # the residual y - c[t] has mean 0 given what is seen: here, among the sequences whose
+    # first marker is seen by step 12 and the second is not
+    seen = x[:, :11, 1].sum(1) == 1
+    assert abs(float(np.mean(y[seen] - c[seen, 12]))) < 0.01
+    assert float(np.var(y[seen] - c[seen, 12])) == pytest.approx(1 / 12, rel=0.05)
+    with pytest.raises(NeurocompileError, match=r"inputs of shape \[20, 2\], expected"):
+        expected_sum(x[0], 2)
+    with pytest.raises(NeurocompileError, match="delay = -1 must be >= 0"):
+        expected_sum(x, -1)

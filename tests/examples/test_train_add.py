@@ -76,8 +76,9 @@ def _curve(out: Path) -> list[dict]:
         (["--input-noise", "0.05"], ""),
         (["--ema", "0.9"], ""),
         ([], ", weight_noise = 0.05, noise_seed = 3"),
+        ([], ", step_targets = true"),
     ],
-    ids=["clean", "noisy", "averaged", "weight-noise"],
+    ids=["clean", "noisy", "averaged", "weight-noise", "step-targets"],
 )
 def test_resume_continues_exactly(tmp_path: Path, noise: list[str], options: str) -> None:
     cfg = tmp_path / "tiny.toml"
@@ -120,6 +121,33 @@ def test_input_noise_perturbs_only_the_value_channel() -> None:
     assert not torch.equal(diff, other[..., 0] - driver.training_batch(64, 50, 0, 8, 2)[0][..., 0])
     marked = (x0[..., 1] == 1).float()
     assert torch.allclose((x0[..., 0] * marked).sum(1), y0)
+
+
+def test_step_targets_are_the_expected_sum_at_the_models_delay() -> None:
+    """With ``step_targets`` the driver scores each part against E[y | inputs the model has
+    seen], the inputs ``hidden layers + 1`` steps back: check that delay on the model itself
+    (a changed input first moves the output that many steps later) and the batch's targets."""
+    import tomllib
+    import torch
+
+    from neurocompile.data.addtask import expected_sum
+    from neurocompile.nn import SRNN, SRNNSpec
+
+    driver = _driver()
+    torch.manual_seed(0)
+    model = SRNN(SRNNSpec.from_dict(tomllib.loads(TINY)["model"]))
+    delay = len(model.spec.layers) + 1
+    x = torch.rand(1, 24, 2)
+    moved = x.clone()
+    moved[0, 10] = torch.tensor([5.0, 1.0])
+    with torch.no_grad():
+        diff = (model(moved)[0] - model(x)[0]).abs()[0, :, 0]
+    assert torch.nonzero(diff).min() == 10 + delay
+    x0, y0 = driver.training_batch(16, 24, 0, 5, 2)
+    xs, ys = driver.training_batch(16, 24, 0, 5, 2, step_delay=delay)
+    assert torch.equal(x0, xs) and ys.shape == (16, 24)
+    assert torch.equal(ys, torch.from_numpy(expected_sum(x0.numpy(), delay)))
+    assert torch.allclose(ys[:, -1], y0)
 
 
 def test_input_noise_is_recorded_and_a_negative_one_refused(tmp_path: Path) -> None:

@@ -42,10 +42,14 @@ WEIGHTS = {"linear": lambda p, K: (p + 1) / K, "published": lambda p, K: p + 1 /
 
 
 @pytest.mark.parametrize(
-    "weighting, rate_penalty, noise",
-    [(w, 0.0, 0.0) for w in sorted(WEIGHTS)] + [("published", 2.0, 0.0), ("published", 0.0, 0.05)],
+    "weighting, rate_penalty, noise, step_targets",
+    [(w, 0.0, 0.0, False) for w in sorted(WEIGHTS)]
+    + [("published", 2.0, 0.0, False), ("published", 0.0, 0.05, False)]
+    + [("published", 0.0, 0.0, True)],
 )
-def test_update_equations_match_a_direct_implementation(weighting, rate_penalty, noise):
+def test_update_equations_match_a_direct_implementation(
+    weighting, rate_penalty, noise, step_targets
+):
     alpha, beta, rho, lr, K, r0, seed = 0.7, 0.4, 0.3, 0.1, 3, 0.05, 7
     model = _model()
     ref = copy.deepcopy(model)
@@ -61,6 +65,7 @@ def test_update_equations_match_a_direct_implementation(weighting, rate_penalty,
         rate_target=r0,
         weight_noise=noise,
         noise_seed=seed,
+        step_targets=step_targets,
     )
     # direct implementation: analytic gradient of the regularizer, plain SGD, eq. 4.1c by hand;
     # with weight noise the task gradient is taken at W (1 + r N(0, 1)) (a functional call),
@@ -71,6 +76,8 @@ def test_update_equations_match_a_direct_implementation(weighting, rate_penalty,
     lam = [torch.zeros_like(w) for w in W]
     for batch in range(2):
         x, y = (torch.from_numpy(a) for a in make_add_task(8, 30, seed=batch))
+        if step_targets:  # a different target for every step; part p scores its last step's
+            y = torch.rand(8, 30, generator=torch.Generator().manual_seed(batch)) * 2
         fptt_step(model, x, y, ctx)
         state = None
         for p, (a, b) in enumerate(part_bounds(30, K)):
@@ -83,7 +90,8 @@ def test_update_equations_match_a_direct_implementation(weighting, rate_penalty,
             out, spikes, state = torch.func.functional_call(
                 ref, dict(zip(names, Wn)), (x[:, a:b],), {"state": state, "return_state": True}
             )
-            task = WEIGHTS[weighting](p, K) * F.mse_loss(out[:, -1, 0], y)
+            target = y[:, b - 1] if step_targets else y
+            task = WEIGHTS[weighting](p, K) * F.mse_loss(out[:, -1, 0], target)
             # the rate term: per hidden neuron, its rate over the part and batch against r0
             s = spikes["layers.0"]  # [B, T_part, n]
             n = s.shape[-1]
@@ -220,6 +228,16 @@ def test_bad_options_are_user_errors():
         FPTTConfig.from_options({"weight_noise": -0.1})
     with pytest.raises(NeurocompileError, match="fptt weight_noise = nan must be a relative"):
         FPTTConfig.from_options({"weight_noise": float("nan")})
+    with pytest.raises(NeurocompileError, match="fptt step_targets = 1 must be true or false"):
+        FPTTConfig.from_options({"step_targets": 1})
+
+
+def test_step_targets_need_a_target_per_step():
+    model = _model()
+    ctx = _ctx(model, torch.optim.SGD(model.parameters(), lr=0.1), parts=3, step_targets=True)
+    x, y = (torch.from_numpy(a) for a in make_add_task(4, 12, seed=0))
+    with pytest.raises(NeurocompileError, match=r"labels \[B, T\] = \[4, 12\], got labels \[4\]"):
+        fptt_step(model, x, y, ctx)
 
 
 def test_fptt_through_the_trainer_loop():

@@ -45,7 +45,7 @@ import tomllib
 import torch
 
 from neurocompile.checkpoint import save_checkpoint
-from neurocompile.data.addtask import make_add_task
+from neurocompile.data.addtask import expected_sum, make_add_task
 from neurocompile.nn import SRNN, SRNNSpec
 from neurocompile.train import fptt  # also registers method "fptt"
 from neurocompile.train.config import TrainerConfig
@@ -174,7 +174,13 @@ def summary_table(curves: dict[str, list[dict]]) -> str:
 
 
 def training_batch(
-    batch: int, T: int, seed: int, it: int, quiet_tail: int, input_noise: float = 0.0
+    batch: int,
+    T: int,
+    seed: int,
+    it: int,
+    quiet_tail: int,
+    input_noise: float = 0.0,
+    step_delay: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Iteration ``it``'s training batch: a fresh Add-task draw (seed ``seed * 10**7 + it``).
 
@@ -184,8 +190,14 @@ def training_batch(
     perturbs the hidden spike trajectory; training on it asks the readout to be robust to
     such perturbations (see "sensitivity" in README.md). It adds an irreducible 2 * noise**2 to
     the training MSE.
+
+    ``step_delay = d`` returns a target for every step, ``[batch, T]``: ``E[y | inputs up to
+    t - d]`` (``expected_sum``), for the FPTT option ``step_targets`` and a model that answers
+    ``d`` steps after its input. The last step's target is ``y``.
     """
     x, y = make_add_task(batch, T, seed=seed * 10**7 + it, quiet_tail=quiet_tail)
+    if step_delay is not None:
+        y = expected_sum(x, step_delay)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     if input_noise > 0:
         gen = torch.Generator().manual_seed(seed * 10**7 + it)
@@ -411,6 +423,14 @@ def main() -> None:
         else None
     )
     ema = None if a.ema is None else ParameterAverage(model, a.ema)
+    # FPTT step_targets: each part scores E[y | inputs seen so far]; the model sees the input
+    # at step t at step t + (hidden layers + readout), one synapse delay each (docs/DESIGN.md)
+    step_targets = cfg.method == "fptt" and bool(cfg.options.get("step_targets", False))
+    delay = len(model.spec.layers) + 1 if step_targets else None
+    if step_targets and model.spec.bidirectional:
+        raise SystemExit(
+            "error: step_targets needs a causal model; remove bidirectional or step_targets"
+        )
     xt, yt = (torch.from_numpy(v) for v in make_add_task(1000, T, seed=TEST_SEED, quiet_tail=tail))
     a.out.mkdir(parents=True, exist_ok=True)
     curve = a.out / f"curve_{cfg.method}.jsonl"
@@ -424,7 +444,7 @@ def main() -> None:
         curve.write_text("")
     t0 = time.time() - t_before
     for it in range(start, a.iters):
-        x, y = training_batch(cfg.batch_size, T, seed, it, tail, a.input_noise)
+        x, y = training_batch(cfg.batch_size, T, seed, it, tail, a.input_noise, delay)
         res = step(model, x, y, ctx)
         rec = {"iter": it, "time_s": round(time.time() - t0, 2), "train_mse": res.loss}
         if not all(torch.isfinite(p).all() for p in params) or not math.isfinite(res.loss):
