@@ -93,6 +93,15 @@ def run(args: argparse.Namespace) -> int:
             f"config {args.config}: model input_size {spec.input_size} does not match the "
             f"encoded data's {data['train'][0].shape[-1]} channels; remove input_size"
         )
+    X0, y0 = data["train"]
+    if (cfg.trainer.options or {}).get("step_targets") and not (
+        y0.dim() >= 2 and y0.shape[:2] == X0.shape[:2] and spec.num_classes == 0
+    ):
+        raise NeurocompileError(
+            f"config {args.config}: [trainer] fptt step_targets = true needs a regression "
+            f"target for every step, labels [N, T]; dataset {cfg.dataset['name']!r} has labels "
+            f"{list(y0.shape)}; remove step_targets"
+        )
     cfg.model = spec.to_dict()
     model = SRNN(spec)
     out_dir = Path(cfg.output)

@@ -93,6 +93,10 @@ def test_missing_config_file(tmp_path, capsys):
         ('method = "fptt"\noptions = { alpha = -1 }', r"fptt alpha = -1 must be > 0"),
         ('method = "fptt"\noptions = { parts = 2, gamma = 1 }', r"options \['gamma'\] are unknown"),
         ('method = "rtrl"', "trainer method 'rtrl' is unknown"),
+        (
+            'method = "fptt"\noptions = { step_targets = true }',
+            r"step_targets = true needs a regression target for every step.*labels \[64\]",
+        ),
     ],
 )
 def test_bad_method_or_option_stops_before_any_file_is_written(tmp_path, capsys, trainer, match):
