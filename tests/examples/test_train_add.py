@@ -502,3 +502,68 @@ def test_hold_time_table_covers_every_sequence(tmp_path: Path) -> None:
     for marker in ("first", "second"):
         assert sum(int(r[2]) for r in rows if r[0].strip() == marker) == 20
     assert "test MSE" in text.splitlines()[0]
+
+
+def test_fit_readout_writes_a_model_that_scores_what_it_prints(tmp_path: Path) -> None:
+    """--fit-readout: the table has one row per time constant, the kept one has the lowest
+    validation MSE, and the written model's readout has that time constant and scores the
+    printed test MSE on the driver's test set."""
+    import re
+
+    import torch
+
+    from neurocompile.checkpoint import load_checkpoint, read_checkpoint
+    from neurocompile.data.addtask import make_add_task
+
+    ckpt = _tiny_checkpoint(tmp_path, iters=3)
+    out = tmp_path / "fitted"
+    text = _run(
+        "--fit-readout", str(ckpt), "--readout-taus", "5", "20", "80",
+        "--fit-sequences", "300", "--out", str(out),
+    )  # fmt: skip
+    rows = re.findall(r"^\| (\d+) \| ([\d.e-]+) \| ([\d.e-]+) \|$", text, re.MULTILINE)
+    assert [r[0] for r in rows] == ["5", "20", "80"]
+    best = min(rows, key=lambda r: float(r[2]))[0]
+    kept = re.search(r"kept (\S+) steps: test MSE (\S+)", text)
+    assert kept.group(1) == best
+    model, _ = load_checkpoint(out / "model_readout.pt")
+    assert float(model.readout.tau_m.detach()[0]) == float(best)
+    ck = read_checkpoint(out / "model_readout.pt")
+    assert ck["trainer"]["readout_fit"]["command"].endswith(f"--out {out}")
+    x, y = make_add_task(1000, 24, seed=10**6, quiet_tail=2)
+    with torch.no_grad():
+        pred = torch.cat([model(xb)[0][:, -1, 0] for xb in torch.from_numpy(x).split(250)])
+    mse = float(((pred.double() - torch.from_numpy(y).double()) ** 2).mean())
+    assert f"{mse:.4g}" == kept.group(2)
+    assert ck["metrics"]["test_mse"] == pytest.approx(mse, rel=1e-5)
+
+
+def test_fit_readout_on_chip_spikes_matches_the_compiled_model(tmp_path: Path) -> None:
+    """--spikes chip: the readout is fitted to the chip simulator's hidden spikes, so the
+    rebuilt fixed-point model scores, on the validation sequences, the MSE the fit printed
+    (up to the readout weights' rounding)."""
+    import re
+
+    import numpy as np
+
+    from neurocompile.backend import get_backend
+    from neurocompile.checkpoint import load_checkpoint, read_checkpoint
+    from neurocompile.data.addtask import make_add_task
+
+    ckpt = _tiny_checkpoint(tmp_path, iters=3)
+    out = tmp_path / "fitted"
+    text = _run(
+        "--fit-readout", str(ckpt), "--readout-taus", "5", "20", "--fit-sequences", "300",
+        "--spikes", "chip", "--out", str(out),
+    )  # fmt: skip
+    assert "(chip hidden spikes)" in text
+    kept = re.search(r"kept (\S+) steps", text).group(1)
+    val_mse = float(re.search(rf"^\| {kept} \| \S+ \| (\S+) \|$", text, re.MULTILINE).group(1))
+    model, _ = load_checkpoint(out / "model_readout.pt")
+    ck = read_checkpoint(out / "model_readout.pt")
+    assert ck["trainer"]["readout_fit"]["spikes"] == "chip"
+    driver = _driver()
+    exe = get_backend("loihi-sim").compile(driver.chip_graph(model, ck), engine="cycle")
+    x, y = make_add_task(1000, 24, seed=driver.READOUT_VAL_SEED, quiet_tail=2)
+    pred = np.concatenate([exe.run(x[i : i + 250]).predictions for i in range(0, 1000, 250)])
+    assert float(np.mean((pred.reshape(-1) - y) ** 2)) == pytest.approx(val_mse, rel=0.02)

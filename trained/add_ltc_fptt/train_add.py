@@ -25,6 +25,12 @@ run's model: it is evaluated (``test_mse``; the raw iterate's error is ``test_ms
 checkpointed, while training continues on the raw iterate. It damps the iteration-to-iteration
 noise of the test error.
 
+``--fit-readout CKPT --out RUN_DIR`` refits CKPT's readout in closed form: for each time
+constant of ``--readout-taus`` the least-squares weights on ``--fit-sequences`` fresh
+sequences, keeping the time constant with the lowest MSE on 1000 validation sequences
+(``neurocompile.train.readout_fit``). It writes ``RUN_DIR/model_readout.pt``, which
+``--finalize RUN_DIR`` then ships instead of the run's ``model_fptt.pt``.
+
 ``--finalize RUN_DIR`` writes the shipped files of this folder from its runs (``RUNS`` in
 ``add_runs.py``):
 ``model.pt`` (the FPTT checkpoint of RUN_DIR), ``curves.json`` (every run's loss curve),
@@ -88,8 +94,11 @@ def finalize(out: Path) -> None:
             shipped, command = key, f".venv/bin/python trained/add_ltc_fptt/train_add.py {args}"
     if not command:
         raise SystemExit(f"error: {out} is not one of the FPTT run folders of {HERE}")
-    ck = read_checkpoint(out / "model_fptt.pt")
-    model, _ = load_checkpoint(out / "model_fptt.pt")
+    source = out / "model_readout.pt"  # the run's model with a refitted readout, if any
+    if not source.is_file():
+        source = out / "model_fptt.pt"
+    ck = read_checkpoint(source)
+    model, _ = load_checkpoint(source)
     iters = int(ck["trainer"]["iterations"])
     at = [r for r in curves.get(shipped, []) if r["iter"] == iters - 1]
     metrics = {**ck["metrics"], "iterations": iters}
@@ -108,6 +117,9 @@ def finalize(out: Path) -> None:
         command = " && ".join(
             f".venv/bin/python trained/add_ltc_fptt/train_add.py {_args(k)}" for k in stages[::-1]
         )
+    fitted = ck["trainer"].get("readout_fit")
+    if fitted:
+        command += f" && {fitted['command']}"
     save_checkpoint(
         HERE / "model.pt",
         model,
@@ -124,6 +136,102 @@ def finalize(out: Path) -> None:
     x, y = make_add_task(8, int(opts["T"]), seed=TEST_SEED, quiet_tail=int(opts["quiet_tail"]))
     np.save(HERE / "sample.npy", x)
     np.save(HERE / "sample_labels.npy", y)
+
+
+READOUT_FIT_SEED = 10**6 + 2  # the readout fit's sequences (training draws use seed * 10**7 + it)
+READOUT_VAL_SEED = 10**6 + 1  # its validation sequences, which choose the time constant
+
+
+def chip_graph(model: torch.nn.Module, ckpt: dict):
+    """The fixed-point graph ``neurocompile build MODEL --calibrate dataset:val`` compiles for
+    the default chip (Loihi 2, 8-bit weights, 256 calibration sequences)."""
+    from neurocompile.compiler import calibrate as cal
+    from neurocompile.compiler.pipeline import compile_graph
+    from neurocompile.export import export_model
+
+    graph = export_model(model, ckpt)
+    data = cal.load_data("dataset:val", graph, cal.DEFAULT_SAMPLES)
+    return compile_graph(graph, "loihi2", cal.collect_stats(graph, data[0]))[0]
+
+
+def fit_readout_command(
+    ckpt: Path, out: Path, taus: list[float], n_fit: int, spikes: str = "float"
+) -> None:
+    """``--fit-readout``: refit ``ckpt``'s readout (module docstring) into ``out/model_readout.pt``.
+
+    ``spikes``: fit on the float model's hidden spikes, on the chip simulator's (``chip``:
+    the graph ``neurocompile build --calibrate dataset:val`` compiles), or on both.
+    """
+    import numpy as np
+
+    from neurocompile.checkpoint import load_checkpoint, read_checkpoint
+    from neurocompile.train.readout_fit import chip_spikes, fit_readout, float_spikes
+
+    np.finfo(np.float64), np.finfo(np.float32)  # numpy reads these once; with FTZ it warns
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    ck = read_checkpoint(ckpt)
+    model, _ = load_checkpoint(ckpt)
+    opts = ck["dataset"]["options"]
+    T, tail = int(opts["T"]), int(opts.get("quiet_tail", 0))
+
+    def draw(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = make_add_task(n, T, seed=seed, quiet_tail=tail)
+        return torch.from_numpy(x), torch.from_numpy(y)
+
+    before = evaluate(model, *draw(1000, TEST_SEED), "last", 0, batch_size=250)["loss"]
+    sources, chip_before = [], None
+    if spikes in ("float", "both"):
+        sources.append(float_spikes(model))
+    if spikes in ("chip", "both"):
+        chip_before = chip_spikes(chip_graph(model, ck))
+        sources.append(chip_before)
+    fit, val = draw(n_fit, READOUT_FIT_SEED), draw(1000, READOUT_VAL_SEED)
+    res = fit_readout(model, fit, val, taus, sources if spikes != "float" else None)
+    after = evaluate(model, *draw(1000, TEST_SEED), "last", 0, batch_size=250)
+    if chip_before is not None:
+        # the readout does not feed back: the rebuilt chip model's hidden spikes are the ones
+        # the readout was fitted on
+        rebuilt = chip_spikes(chip_graph(model, ck))
+        if not torch.equal(rebuilt(val[0][:8]), chip_before(val[0][:8])):
+            raise SystemExit("error: the rebuilt chip model's hidden spikes changed; not saved")
+    print(
+        f"{ckpt}: readout time constant {float(ck['state_dict']['readout.tau_m'][0]):.4g} "
+        f"steps, test MSE {before:.4g} (T = {T}, 1000 sequences)"
+    )
+    print(
+        f"| readout time constant (steps) | MSE, {n_fit} fit sequences | MSE, 1000 validation "
+        f"sequences |  ({spikes} hidden spikes)"
+    )
+    print("|---:|---:|---:|")
+    for tau, mse_fit, mse_val in res.rows:
+        print(f"| {tau:.4g} | {mse_fit:.4g} | {mse_val:.4g} |")
+    print(f"kept {res.tau:.4g} steps: test MSE {after['loss']:.4g} (float)")
+    argv = " ".join(str(t) for t in taus)
+    command = (
+        f".venv/bin/python trained/add_ltc_fptt/train_add.py --fit-readout {ckpt} "
+        f"--readout-taus {argv} --fit-sequences {n_fit} --spikes {spikes} --out {out}"
+    )
+    fitted = {
+        "source": str(ckpt),
+        "tau": res.tau,
+        "fit_sequences": n_fit,
+        "spikes": spikes,
+        "fit_seed": READOUT_FIT_SEED,
+        "validation_seed": READOUT_VAL_SEED,
+        "rows": [list(r) for r in res.rows],
+        "command": command,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = {**ck["metrics"], "test_mse": after["loss"], "firing_rate": after["firing_rate"]}
+    path = save_checkpoint(
+        out / "model_readout.pt",
+        model,
+        metrics=metrics,
+        dataset=ck["dataset"],
+        trainer={**ck["trainer"], "readout_fit": fitted},
+    )
+    print(f"-> {path}")
 
 
 def _args(key: str) -> str:
@@ -312,6 +420,35 @@ def main() -> None:
         help="print each CKPT's test MSE by the steps from each marker to the end and exit",
     )
     ap.add_argument(
+        "--fit-readout",
+        type=Path,
+        metavar="CKPT",
+        default=None,
+        help="refit CKPT's readout in closed form into --out/model_readout.pt and exit",
+    )
+    ap.add_argument(
+        "--readout-taus",
+        type=float,
+        nargs="+",
+        default=[100.0, 300.0, 1000.0, 3000.0],
+        metavar="STEPS",
+        help="--fit-readout: candidate readout time constants (default 100 300 1000 3000)",
+    )
+    ap.add_argument(
+        "--fit-sequences",
+        type=int,
+        default=8000,
+        metavar="N",
+        help="--fit-readout: sequences the readout is fitted on (default 8000)",
+    )
+    ap.add_argument(
+        "--spikes",
+        choices=("float", "chip", "both"),
+        default="float",
+        help="--fit-readout: fit on the float model's hidden spikes, the chip simulator's "
+        "(the graph of `neurocompile build --calibrate dataset:val`), or both (default float)",
+    )
+    ap.add_argument(
         "--sequences",
         type=int,
         default=1000,
@@ -358,12 +495,25 @@ def main() -> None:
         a.gate_inputs,
         *(a.ensemble or ()),
         *(a.hold_time or ()),
+        a.fit_readout,
         a.finalize and a.finalize / "model_fptt.pt",
     ):
         if ckpt and Path(ckpt).is_file():
             refuse_voltage_readout(Path(ckpt))
     if a.finalize:
         finalize(a.finalize)
+        return
+    if a.fit_readout:
+        from neurocompile.errors import NeurocompileError
+
+        if a.out is None:
+            ap.error("--out is required for --fit-readout")
+        if a.fit_sequences < 1:
+            raise SystemExit(f"error: --fit-sequences {a.fit_sequences}: give a count >= 1")
+        try:
+            fit_readout_command(a.fit_readout, a.out, a.readout_taus, a.fit_sequences, a.spikes)
+        except NeurocompileError as exc:
+            raise SystemExit(f"error: {exc}") from None
         return
     if a.grad_norm or a.sensitivity or a.gate_inputs or a.ensemble or a.hold_time:
         from neurocompile.errors import NeurocompileError
