@@ -335,7 +335,7 @@ RUNS = (
         (
             "--config trained/add_ltc_fptt/config_curriculum_published_rate30.toml --init "
             "trained/add_ltc_fptt/run_curriculum_published_lr1e4/model_fptt.pt --method fptt "
-            "--iters 301 --eval-every 50 "
+            "--iters 1051 --eval-every 50 "
             "--out trained/add_ltc_fptt/run_curriculum_published_rate30"
         ),
     ),
@@ -422,6 +422,51 @@ RUNS = (
             "--config trained/add_ltc_fptt/config_published_p10_chrono_rate30.toml --method fptt "
             "--iters 1401 --eval-every 50 "
             "--out trained/add_ltc_fptt/run_published_p10_chrono_rate30"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_rate100",
+        "run_curriculum_published_rate100",
+        "fptt",
+        (
+            "FPTT from the best 128-neuron model at learning rate 1e-4 with a firing-rate "
+            "penalty of 100 (`config_curriculum_published_rate100.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_rate100.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published_lr1e4/model_fptt.pt --method fptt "
+            "--iters 701 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_rate100"
+        ),
+    ),
+    (
+        "fptt_curriculum_published_steptargets",
+        "run_curriculum_published_steptargets",
+        "fptt",
+        (
+            "FPTT from the best 128-neuron model at learning rate 1e-4, each part scored "
+            "against E[y | inputs seen] (`step_targets`, "
+            "`config_curriculum_published_steptargets.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_curriculum_published_steptargets.toml --init "
+            "trained/add_ltc_fptt/run_curriculum_published_lr1e4/model_fptt.pt --method fptt "
+            "--iters 601 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_curriculum_published_steptargets"
+        ),
+    ),
+    (
+        "fptt_published_p10_chrono_steptargets",
+        "run_published_p10_chrono_steptargets",
+        "fptt",
+        (
+            "FPTT from scratch, 10-step parts, chrono initialisation, learning rate 1e-3, each "
+            "part scored against E[y | inputs seen] (`config_published_p10_chrono_steptargets.toml`)"
+        ),
+        (
+            "--config trained/add_ltc_fptt/config_published_p10_chrono_steptargets.toml "
+            "--method fptt --iters 551 --eval-every 50 "
+            "--out trained/add_ltc_fptt/run_published_p10_chrono_steptargets"
         ),
     ),
     (
