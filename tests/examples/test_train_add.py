@@ -567,3 +567,27 @@ def test_fit_readout_on_chip_spikes_matches_the_compiled_model(tmp_path: Path) -
     x, y = make_add_task(1000, 24, seed=driver.READOUT_VAL_SEED, quiet_tail=2)
     pred = np.concatenate([exe.run(x[i : i + 250]).predictions for i in range(0, 1000, 250)])
     assert float(np.mean((pred.reshape(-1) - y) ** 2)) == pytest.approx(val_mse, rel=0.02)
+
+
+def test_fit_readout_bad_input_is_one_line(tmp_path: Path) -> None:
+    """A corrupt file or a model of another task: one ``error:`` line, exit 1, no traceback,
+    nothing written."""
+    bad = tmp_path / "bad.pt"
+    bad.write_text("not a checkpoint")
+    other = ROOT / "trained" / "ecg_alif" / "model.pt"
+    for ckpt, words in (
+        (bad, "not a readable torch checkpoint"),
+        (other, "not trained on the Add"),
+    ):
+        out = tmp_path / "out"
+        proc = subprocess.run(
+            [sys.executable, str(DRIVER), "--fit-readout", str(ckpt), "--out", str(out)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 1
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], lines
+        assert not out.exists()

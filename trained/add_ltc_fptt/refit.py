@@ -10,6 +10,7 @@ from diagnostics import TEST_SEED
 
 from neurocompile.checkpoint import save_checkpoint
 from neurocompile.data.addtask import make_add_task
+from neurocompile.errors import NeurocompileError
 from neurocompile.train.loop import evaluate
 
 READOUT_FIT_SEED = 10**6 + 2  # the readout fit's sequences (training draws use seed * 10**7 + it)
@@ -45,6 +46,10 @@ def fit_readout_command(
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
     ck = read_checkpoint(ckpt)
+    if (ck.get("dataset") or {}).get("name") != "addtask":
+        raise NeurocompileError(
+            f"{ckpt} was not trained on the Add task; --fit-readout draws Add-task sequences"
+        )
     model, _ = load_checkpoint(ckpt)
     opts = ck["dataset"]["options"]
     T, tail = int(opts["T"]), int(opts.get("quiet_tail", 0))

@@ -52,6 +52,7 @@ import torch
 
 from neurocompile.checkpoint import save_checkpoint
 from neurocompile.data.addtask import expected_sum, make_add_task
+from neurocompile.errors import NeurocompileError
 from neurocompile.nn import SRNN, SRNNSpec
 from neurocompile.train import fptt  # also registers method "fptt"
 from neurocompile.train.config import TrainerConfig
@@ -404,13 +405,14 @@ def main() -> None:
         a.finalize and a.finalize / "model_fptt.pt",
     ):
         if ckpt and Path(ckpt).is_file():
-            refuse_voltage_readout(Path(ckpt))
+            try:
+                refuse_voltage_readout(Path(ckpt))
+            except NeurocompileError as exc:  # not a checkpoint: one line, no traceback
+                raise SystemExit(f"error: {exc}") from None
     if a.finalize:
         finalize(a.finalize)
         return
     if a.fit_readout:
-        from neurocompile.errors import NeurocompileError
-
         if a.out is None:
             ap.error("--out is required for --fit-readout")
         if a.fit_sequences < 1:
@@ -421,8 +423,6 @@ def main() -> None:
             raise SystemExit(f"error: {exc}") from None
         return
     if a.grad_norm or a.sensitivity or a.gate_inputs or a.ensemble or a.hold_time:
-        from neurocompile.errors import NeurocompileError
-
         try:
             if a.grad_norm:
                 grad_norms(a.grad_norm)
