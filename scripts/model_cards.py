@@ -41,7 +41,7 @@ SHOWCASE = "mnist_row_alif"  # the model whose IR and energy report README shows
 # build options beyond the defaults, per model (shown on its card). The Add-task model's
 # readout is fitted in closed form over the whole sequence (train_add.py --fit-readout); its
 # weights need more than 8 bits (README of trained/add_ltc_fptt, "A readout that averages")
-BUILD_OPTIONS = {"add_ltc_fptt": ["--weight-bits", "16"]}
+BUILD_OPTIONS = {"add_ltc_fptt": ["--readout-bits", "16"]}
 
 
 def cli(*args: str) -> str:

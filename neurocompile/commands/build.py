@@ -79,6 +79,14 @@ def add_parser(subparsers: Any) -> None:
         "synapse carries the rounding residual (twice the synapses)",
     )
     p.add_argument(
+        "--readout-bits",
+        type=int,
+        default=None,
+        choices=(8, 16),
+        help="the same for the synapses into a non-spiking readout only (default: "
+        "--weight-bits); 16 for a readout fitted in closed form",
+    )
+    p.add_argument(
         "-o", "--output", default="build", metavar="DIR", help="build directory (default ./build)"
     )
     p.set_defaults(func=run)
@@ -123,6 +131,7 @@ def build(
     max_drop: float = 1.0,
     output: str | Path = "build",
     weight_bits: int = 8,
+    readout_bits: int | None = None,
 ) -> dict[str, Any]:
     """Compile ``model`` into ``output`` (module docstring); returns the report dict."""
     from ..compiler import calibrate as cal
@@ -146,7 +155,9 @@ def build(
     if calibrate:
         data = cal.load_data(calibrate, graph, samples)
         stats = cal.collect_stats(graph, data[0])
-    compiled, ctx = compile_graph(graph, chip, stats, weight_bits=weight_bits)
+    compiled, ctx = compile_graph(
+        graph, chip, stats, weight_bits=weight_bits, readout_bits=readout_bits
+    )
     comparison = None
     if data is not None:
         comparison = cal.compare(graph, compiled, data[0], data[1], max_drop)
@@ -178,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
         args.max_drop,
         args.output,
         args.weight_bits,
+        args.readout_bits,
     )
     from ..compiler.report import render_summary
 

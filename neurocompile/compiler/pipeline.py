@@ -47,16 +47,21 @@ def compile_graph(
     stats: Stats | None = None,
     passes: list[tuple[str, Pass]] | None = None,
     weight_bits: int = 8,
+    readout_bits: int | None = None,
 ) -> tuple[ir.Graph, Context]:
     """Run ``passes`` (default :data:`PIPELINE`) on ``graph`` for ``chip``.
 
     ``weight_bits``: 8 (one Lava synapse per connection) or 16 (a second synapse carries the
-    rounding residual; ``quantize``). Returns the mapped graph and the context holding the
-    per-pass report and warnings.
+    rounding residual; ``quantize``); ``readout_bits`` the same for the synapses into a
+    non-spiking readout only (default: ``weight_bits``). Returns the mapped graph and the
+    context holding the per-pass report and warnings.
     """
-    if weight_bits not in (8, 16):
-        raise NeurocompileError(f"weight bits {weight_bits} must be 8 or 16")
-    ctx = Context(chip=get_chip(chip), stats=stats, options={"weight_bits": int(weight_bits)})
+    readout_bits = weight_bits if readout_bits is None else readout_bits
+    for what, bits in (("weight", weight_bits), ("readout weight", readout_bits)):
+        if bits not in (8, 16):
+            raise NeurocompileError(f"{what} bits {bits} must be 8 or 16")
+    options = {"weight_bits": int(weight_bits), "readout_bits": int(readout_bits)}
+    ctx = Context(chip=get_chip(chip), stats=stats, options=options)
     _verify(graph, None)
     previous = None
     for name, fn in passes if passes is not None else PIPELINE:
@@ -71,6 +76,7 @@ def compile_graph(
     graph.metadata["compiler"] = {
         "passes": [n for n, _ in (passes or PIPELINE)],
         "weight_bits": int(weight_bits),
+        "readout_bits": int(readout_bits),
     }
     return graph, ctx
 

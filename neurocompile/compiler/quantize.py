@@ -43,7 +43,10 @@ Scheme (units in the ``fixed`` module docstring). Run after ``fold`` (gains are 
   (``_fit_input_scales``: input and weight precision are balanced).
 * **16-bit weights** (option ``weight_bits=16``): every synapse gets a second 8-bit synapse
   ``<name>.lo`` carrying its rounding residual with its own exponent (``_split_precision``);
-  twice the synapses for about 15 bits of weight precision.
+  twice the synapses for about 15 bits of weight precision. Option ``readout_bits=16`` does
+  this for the synapses into a non-spiking readout only (``is_readout_synapse``): they do not
+  feed back, so they change no spike, and a readout fitted in closed form
+  (``train.readout_fit``) may need their precision.
 * **LTC** (thesis eq. 4.8): gate weights ``M`` act on states of scale ``S`` (input and voltage)
   and ``2**ETA_FRAC_BITS`` (trace); their mantissas ``round(M * 2**GATE_FRAC_BITS / (scale *
   2**gate_exp))`` share one exponent chosen so the largest fits 8 bits; the sigmoid is the
@@ -246,6 +249,14 @@ def quantize_weights(real: np.ndarray, exp_min: int, exp_max: int) -> tuple[np.n
     return mant, exp
 
 
+def is_readout_synapse(graph: ir.Graph, d: str) -> bool:
+    """True for a synapse into a non-spiking readout (a leaky integrator feeding an output)."""
+    (dst,) = graph.successors(d)
+    return isinstance(graph.nodes[dst], ir.LI) and any(
+        isinstance(graph.nodes[n], ir.Output) for n in graph.successors(dst)
+    )
+
+
 def _quantize_dense(
     graph: ir.Graph, d: str, src: str, scale: float, in_scale: dict[str, float], ctx: Context
 ) -> dict[str, Any]:
@@ -260,7 +271,10 @@ def _quantize_dense(
     dense.num_weight_bits = fixed.WEIGHT_BITS
     back = mant * 2.0**exp / unit
     split = None
-    if int(ctx.options.get("weight_bits", fixed.WEIGHT_BITS)) > fixed.WEIGHT_BITS:
+    bits = ctx.options.get("weight_bits", fixed.WEIGHT_BITS)
+    if is_readout_synapse(graph, d):
+        bits = ctx.options.get("readout_bits", bits)
+    if int(bits) > fixed.WEIGHT_BITS:
         split = _split_precision(graph, d, src, w, back, unit, lo_exp, hi_exp)
         if split is not None:
             back = (

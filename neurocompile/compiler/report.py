@@ -64,6 +64,11 @@ def make_report(
         "chip": {"name": ctx.chip.name, "title": ctx.chip.title},
         "passes": [p for p in graph.metadata.get("compiler", {}).get("passes", [])],
         "weight_bits": int(graph.metadata.get("compiler", {}).get("weight_bits", 8)),
+        "readout_bits": int(
+            graph.metadata.get("compiler", {}).get(
+                "readout_bits", graph.metadata.get("compiler", {}).get("weight_bits", 8)
+            )
+        ),
         "inputs": ctx.report.get("quantize", {}).get("inputs", {}),
         "layers": _layers(graph, ctx),
         "cores": util,
@@ -94,7 +99,13 @@ def render_text(r: dict[str, Any]) -> str:
     lines = [
         f"neurocompile build report: {r['source']} -> {r['chip']['title']}",
         f"passes: {' -> '.join(r['passes'])}; weights {r['weight_bits']}-bit"
-        + (" (a residual synapse per connection)" if r["weight_bits"] > 8 else ""),
+        + (" (a residual synapse per connection)" if r["weight_bits"] > 8 else "")
+        + (
+            f", readout weights {r['readout_bits']}-bit"
+            + (" (a residual synapse per connection)" if r["readout_bits"] > 8 else "")
+            if r.get("readout_bits", r["weight_bits"]) != r["weight_bits"]
+            else ""
+        ),
         "",
     ]
     t = r["totals"]

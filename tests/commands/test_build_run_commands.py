@@ -286,3 +286,20 @@ def test_build_calibrates_a_regression_by_mse(tmp_path, capsys):
     assert cal["diff_mse"] == pytest.approx(np.mean((fixed_pred - float_pred) ** 2), rel=1e-4)
     assert f"mse float {cal['float_mse']:.5g}, fixed point {cal['fixed_mse']:.5g}" in line
     assert "mse float" in (tmp_path / "b" / "report.txt").read_text()
+
+
+def test_readout_bits_give_the_readout_alone_a_residual_synapse(tmp_path):
+    """--readout-bits 16: the report names it, and only the readout's synapse is doubled."""
+    import json
+
+    _regression_checkpoint(tmp_path / "reg.pt")
+    out = tmp_path / "b"
+    assert main(["build", str(tmp_path / "reg.pt"), "--readout-bits", "16", "-o", str(out)]) == 0
+    text = (out / "report.txt").read_text()
+    assert "weights 8-bit, readout weights 16-bit (a residual synapse per connection)" in text
+    report = json.loads((out / "report.json").read_text())
+    assert (report["weight_bits"], report["readout_bits"]) == (8, 16)
+    from neurocompile.ir.io_hdf5 import load_hdf5
+
+    lo = [n for n in load_hdf5(out / "graph.h5").nodes if n.endswith(".lo")]
+    assert lo == ["readout.ff.lo"]

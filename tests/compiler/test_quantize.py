@@ -196,6 +196,32 @@ def test_16_bit_weights_shrink_the_error():
         compile_graph(g, "loihi2", weight_bits=12)
 
 
+def test_16_bit_readout_weights_only():
+    # readout_bits=16: only the synapse into the non-spiking readout gets a residual synapse;
+    # the hidden synapses, and so every spike, stay as with 8-bit weights
+    from neurocompile.backend import get_backend
+    from neurocompile.compiler.quantize import is_readout_synapse
+
+    g = small_graph()
+    assert [d for d in ("ff", "rec", "out.ff") if is_readout_synapse(g, d)] == ["out.ff"]
+    q8, c8 = compile_graph(g, "loihi2")
+    qr, cr = compile_graph(g, "loihi2", readout_bits=16)
+    assert set(qr.nodes) - set(q8.nodes) == {"out.ff.lo"}
+    syn8, synr = (c.report["quantize"]["layers"] for c in (c8, cr))
+    assert synr["ro"]["synapses"]["out.ff"]["max_abs_error"] < (
+        syn8["ro"]["synapses"]["out.ff"]["max_abs_error"] / 50
+    )
+    assert synr["h"]["synapses"] == syn8["h"]["synapses"]
+    assert qr.metadata["compiler"]["readout_bits"] == 16
+    assert qr.metadata["compiler"]["weight_bits"] == 8
+    x = np.random.default_rng(3).uniform(-1, 1, (4, 40, 5))
+    r8, rr = (get_backend("loihi-sim").compile(q).run(x) for q in (q8, qr))
+    np.testing.assert_array_equal(r8.spikes["h"], rr.spikes["h"])
+    assert not np.array_equal(r8.outputs, rr.outputs)
+    with pytest.raises(NeurocompileError, match=r"readout weight bits 4 must be 8 or 16"):
+        compile_graph(g, "loihi2", readout_bits=4)
+
+
 def test_input_payload_scale_is_lowered_for_small_input_weights():
     # weights 100x smaller: at scale 2047 their mantissas would be clamped at exponent -8
     g = small_graph()
