@@ -122,6 +122,29 @@ def _replace_dir(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def compile_model(
+    graph: ir.Graph,
+    chip: str = "loihi2",
+    calibrate: str | None = None,
+    samples: int = 256,
+    weight_bits: int = 8,
+    readout_bits: int | None = None,
+) -> tuple[ir.Graph, Any, tuple[Any, Any] | None]:
+    """The compile step of :func:`build`: calibration statistics from ``calibrate`` (if given),
+    then the passes. Returns ``(compiled graph, context, calibration data or None)``."""
+    from ..compiler import calibrate as cal
+    from ..compiler.pipeline import compile_graph
+
+    stats, data = None, None
+    if calibrate:
+        data = cal.load_data(calibrate, graph, samples)
+        stats = cal.collect_stats(graph, data[0])
+    compiled, ctx = compile_graph(
+        graph, chip, stats, weight_bits=weight_bits, readout_bits=readout_bits
+    )
+    return compiled, ctx, data
+
+
 def build(
     model: str,
     target: str = "loihi-sim",
@@ -137,7 +160,6 @@ def build(
     from ..compiler import calibrate as cal
     from ..compiler.chips import get_chip
     from ..compiler.coremap import core_map_of
-    from ..compiler.pipeline import compile_graph
     from ..compiler.report import make_report, render_text
     from ..ir.io_hdf5 import save_hdf5
 
@@ -151,13 +173,7 @@ def build(
     out = Path(output)
     _check_output(out)
     graph = load_model_graph(model)
-    stats, data = None, None
-    if calibrate:
-        data = cal.load_data(calibrate, graph, samples)
-        stats = cal.collect_stats(graph, data[0])
-    compiled, ctx = compile_graph(
-        graph, chip, stats, weight_bits=weight_bits, readout_bits=readout_bits
-    )
+    compiled, ctx, data = compile_model(graph, chip, calibrate, samples, weight_bits, readout_bits)
     comparison = None
     if data is not None:
         comparison = cal.compare(graph, compiled, data[0], data[1], max_drop)

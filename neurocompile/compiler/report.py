@@ -55,6 +55,7 @@ def make_report(
 ) -> dict[str, Any]:
     """The JSON-able build report."""
     cmap = core_map_of(graph)
+    compiler = graph.metadata.get("compiler", {})
     util = graph.metadata.get("utilization", [])
     peak = {q: max((r[q][0] / r[q][1] for r in util if r[q][1]), default=0.0) for q in QUANTITIES}
     return {
@@ -62,13 +63,9 @@ def make_report(
         "version": REPORT_VERSION,
         "source": source,
         "chip": {"name": ctx.chip.name, "title": ctx.chip.title},
-        "passes": [p for p in graph.metadata.get("compiler", {}).get("passes", [])],
-        "weight_bits": int(graph.metadata.get("compiler", {}).get("weight_bits", 8)),
-        "readout_bits": int(
-            graph.metadata.get("compiler", {}).get(
-                "readout_bits", graph.metadata.get("compiler", {}).get("weight_bits", 8)
-            )
-        ),
+        "passes": list(compiler.get("passes", [])),
+        "weight_bits": int(compiler.get("weight_bits", 8)),
+        "readout_bits": int(compiler.get("readout_bits", compiler.get("weight_bits", 8))),
         "inputs": ctx.report.get("quantize", {}).get("inputs", {}),
         "layers": _layers(graph, ctx),
         "cores": util,

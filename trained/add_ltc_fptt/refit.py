@@ -20,13 +20,10 @@ READOUT_VAL_SEED = 10**6 + 1  # its validation sequences, which choose the time 
 def chip_graph(model: torch.nn.Module, ckpt: dict):
     """The fixed-point graph ``neurocompile build MODEL --calibrate dataset:val`` compiles for
     the default chip (Loihi 2, 8-bit weights, 256 calibration sequences)."""
-    from neurocompile.compiler import calibrate as cal
-    from neurocompile.compiler.pipeline import compile_graph
+    from neurocompile.commands.build import compile_model
     from neurocompile.export import export_model
 
-    graph = export_model(model, ckpt)
-    data = cal.load_data("dataset:val", graph, cal.DEFAULT_SAMPLES)
-    return compile_graph(graph, "loihi2", cal.collect_stats(graph, data[0]))[0]
+    return compile_model(export_model(model, ckpt), calibrate="dataset:val")[0]
 
 
 def fit_readout_command(
